@@ -1,0 +1,37 @@
+# smspartner-contract: every target sets up what it needs (venv, pinned packages, npm tools).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV_VERSION := 0.13.9
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+SPEC := spec/smspartner.yaml
+CLIENT_DIR := generated/smspartner-client
+
+.PHONY: help setup lint docs generate test contract emulator bench lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+$(VENV_STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
+	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
+	@if [ -f $(CLIENT_DIR)/pyproject.toml ]; then $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e $(CLIENT_DIR); fi
+
+lock: ## Re-resolve requirements.lock from pyproject.toml (needs the registry)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+
+clean: ## Remove build outputs and the environments
+	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis
