@@ -10,6 +10,10 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SPEC := spec/smspartner.yaml
 CLIENT_DIR := generated/smspartner-client
+REDOCLY := node_modules/.bin/redocly
+# No telemetry or update checks from the Node tools: the only network here is the registries.
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 .PHONY: help setup lint docs generate test contract emulator bench lock clean
 
@@ -29,6 +33,20 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
 	@if [ -f $(CLIENT_DIR)/pyproject.toml ]; then $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e $(CLIENT_DIR); fi
+
+lint: setup ## Spec validity, style ruleset, examples vs schemas; ruff and mypy on our Python
+	$(VENV)/bin/openapi-spec-validator $(SPEC)
+	$(REDOCLY) lint --config redocly.yaml --format=stylish $(SPEC)
+	$(PY) -m scripts.check_examples $(SPEC)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+docs: setup ## Static HTML reference of the spec in build/docs/index.html (works offline)
+	$(REDOCLY) build-docs $(SPEC) --inlineBundle --output build/docs/index.html
+
+test: setup lint ## Everything CI checks: lint, then the whole pytest suite
+	$(VENV)/bin/pytest
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs the registry)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock

@@ -1,0 +1,79 @@
+"""Load the OpenAPI file once, with the line of every node, for messages that name a place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "smspartner.yaml"
+
+
+class SpecError(Exception):
+    """The spec file cannot be read or parsed."""
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    """The spec as data, plus a map from JSON pointer to 1-based line number."""
+
+    path: Path
+    data: dict[str, Any]
+    lines: dict[str, int]
+
+    def place(self, pointer: str) -> str:
+        """`file:line #pointer`, the line of the closest node that has one."""
+        probe = pointer
+        while probe and probe not in self.lines:
+            probe = probe.rsplit("/", 1)[0]
+        line = self.lines.get(probe, 1)
+        return f"{self.path.name}:{line} #{pointer}"
+
+    def resolve(self, node: Any) -> Any:
+        """Follow local `$ref`s until a node that is not a reference."""
+        while isinstance(node, dict) and "$ref" in node:
+            node = self.at(node["$ref"])
+        return node
+
+    def at(self, ref: str) -> Any:
+        """The node at a local reference like `#/components/schemas/Error`."""
+        node: Any = self.data
+        for part in ref.removeprefix("#/").split("/"):
+            node = node[part.replace("~1", "/").replace("~0", "~")]
+        return node
+
+
+def load_spec(path: Path = SPEC_PATH) -> LoadedSpec:
+    """Parse the spec; raise SpecError with a one-line reason when it cannot be read."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        reason = str(error).replace("\n", " ")
+        raise SpecError(f"{path}: cannot load the spec: {reason}") from None
+    if not isinstance(data, dict):
+        raise SpecError(f"{path}: the spec is not a mapping")
+    lines: dict[str, int] = {}
+    if root is not None:
+        _index_lines(root, "", lines)
+    return LoadedSpec(path=path, data=data, lines=lines)
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _index_lines(node: yaml.Node, pointer: str, lines: dict[str, int]) -> None:
+    lines[pointer] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = f"{pointer}/{_escape(str(key_node.value))}"
+            lines[child] = key_node.start_mark.line + 1
+            _index_lines(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _index_lines(item, f"{pointer}/{index}", lines)

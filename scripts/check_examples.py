@@ -1,0 +1,29 @@
+"""`make lint` step: validate every example of the spec against its schema (XML included)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from contract_tests.spec_examples import find_example_problems
+from contract_tests.spec_loader import SPEC_PATH, SpecError, load_spec
+
+
+def main(argv: list[str]) -> int:
+    path = Path(argv[0]) if argv else SPEC_PATH
+    try:
+        spec = load_spec(path)
+    except SpecError as error:
+        print(error, file=sys.stderr)
+        return 1
+    problems = find_example_problems(spec)
+    for problem in problems:
+        print(f"example error: {problem}", file=sys.stderr)
+    if problems:
+        return 1
+    print(f"{path.name}: every example matches its schema")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
