@@ -1,0 +1,28 @@
+"""Shared fixtures: the emulator in-process (ASGI) and on a loopback port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from starlette.applications import Starlette
+
+from contract_tests.emulator_server import serve_in_thread
+
+DEMO_API_KEY = "demo-api-key"
+DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs token)
+
+
+@pytest.fixture(scope="session")
+def emulator_app() -> Starlette:
+    """The emulator with its built-in fixtures, as an ASGI app (no access log)."""
+    from smspartner_emulator import create_app
+
+    return create_app(access_log=False)
+
+
+@pytest.fixture(scope="session")
+def emulator_url(emulator_app: Starlette) -> Iterator[str]:
+    """Base URL (`http://127.0.0.1:PORT/v1`) of the emulator served in a thread."""
+    with serve_in_thread(emulator_app) as url:
+        yield url
