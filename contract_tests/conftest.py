@@ -18,7 +18,8 @@ def emulator_app() -> Starlette:
     """The emulator with its built-in fixtures, as an ASGI app (no access log)."""
     from smspartner_emulator import create_app
 
-    return create_app(access_log=False)
+    app: Starlette = create_app(access_log=False)
+    return app
 
 
 @pytest.fixture(scope="session")
