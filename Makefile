@@ -11,6 +11,8 @@ NODE_STAMP := node_modules/.installed
 SPEC := spec/smspartner.yaml
 CLIENT_DIR := generated/smspartner-client
 REDOCLY := node_modules/.bin/redocly
+HOST ?= 127.0.0.1
+PORT ?= 8000
 # No telemetry or update checks from the Node tools: the only network here is the registries.
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
@@ -45,8 +47,20 @@ lint: setup ## Spec validity, style ruleset, examples vs schemas; ruff and mypy 
 docs: setup ## Static HTML reference of the spec in build/docs/index.html (works offline)
 	$(REDOCLY) build-docs $(SPEC) --inlineBundle --output build/docs/index.html
 
+generate: setup ## Regenerate the typed client in generated/ from the spec
+	$(PY) -m scripts.generate_client
+
 test: setup lint ## Everything CI checks: lint, then the whole pytest suite
 	$(VENV)/bin/pytest
+
+emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (Ctrl-C stops it)
+	$(VENV)/bin/smspartner-emulator --host $(HOST) --port $(PORT)
+
+contract: setup ## Schemathesis: the spec against the emulator, or SMSPARTNER_BASE_URL
+	$(PY) -m contract_tests.contract.runner
+
+bench: setup ## Throughput and latency table; figures also in build/bench.json
+	$(PY) -m scripts.bench
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs the registry)
 	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from smspartner_emulator import create_app
 from starlette.applications import Starlette
 
 from contract_tests.emulator_server import serve_in_thread
@@ -16,10 +17,7 @@ DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs 
 @pytest.fixture(scope="session")
 def emulator_app() -> Starlette:
     """The emulator with its built-in fixtures, as an ASGI app (no access log)."""
-    from smspartner_emulator import create_app  # type: ignore[attr-defined, unused-ignore]
-
-    app: Starlette = create_app(access_log=False)
-    return app
+    return create_app(access_log=False)
 
 
 @pytest.fixture(scope="session")

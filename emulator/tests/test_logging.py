@@ -1,0 +1,115 @@
+"""Access log: one line per request, the API key never in it; the last-resort guard."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+from smspartner_emulator import create_app, default_fixtures
+from smspartner_emulator.answers import build_answers
+from smspartner_emulator.middleware import Guard
+from starlette.types import Receive, Scope, Send
+
+SECRET = "s3cr3t-K3y/+&="  # noqa: S105 (a fake key the logs must hide)
+Call = Callable[..., Awaitable[Any]]
+ACCESS = "smspartner_emulator.access"
+
+
+def encoded(text: str) -> str:
+    return "".join(f"%{byte:02X}" for byte in text.encode())
+
+
+SECRET_FORMS = [SECRET, "s3cr3t", encoded(SECRET), "K3y", "%2B%26%3D"]
+
+QUERIES = [
+    f"apiKey={encoded(SECRET)}",
+    f"apiKey={encoded(SECRET)}&apiKey={encoded(SECRET)}",
+    f"apiKey=s3cr3t&apiKey={encoded(SECRET)}&_format=xml",
+    f"api%4Bey={encoded(SECRET)}",
+    "%61%70%69%4B%65%79=s3cr3t-K3y%2F%2B%26%3D&token=x",
+    "apiKey=s3cr3t-K3y%2F%2B%26%3D&apiKey=wrong",
+    "apiKey=s3cr3t",
+    f"x=1&apiKey={encoded(SECRET)}&y=2&apiKey",
+]
+
+
+@pytest.fixture
+def secret_app() -> Any:
+    base = default_fixtures()
+    return create_app(dataclasses.replace(base, api_keys=(SECRET,)))
+
+
+@pytest.mark.parametrize("query", QUERIES)
+@pytest.mark.parametrize("path", ["/v1/stop-sms/list", "/v1/location/status", "/v1/other"])
+async def test_the_key_never_reaches_the_log(
+    caplog: pytest.LogCaptureFixture, secret_app: Any, asgi_call: Call, query: str, path: str
+) -> None:
+    caplog.set_level(logging.INFO, logger=ACCESS)
+    answer = await asgi_call(secret_app, "GET", path, query.encode())
+    records = [r for r in caplog.records if r.name == ACCESS]
+    assert len(records) == 1
+    line = records[0].getMessage()
+    for form in SECRET_FORMS:
+        assert form not in line
+    assert line.startswith(f"GET {path}?")
+    assert "apiKey=***" in line
+    assert f" {answer.status} " in line
+    assert line.endswith("ms")
+    for record in caplog.records:
+        for form in SECRET_FORMS:
+            assert form not in record.getMessage()
+
+
+async def test_success_with_the_secret_key_is_logged_masked(
+    caplog: pytest.LogCaptureFixture, secret_app: Any, asgi_call: Call
+) -> None:
+    caplog.set_level(logging.INFO, logger=ACCESS)
+    answer = await asgi_call(secret_app, "GET", "/v1/stop-sms/list", QUERIES[0].encode())
+    assert answer.status == 200
+    (record,) = [r for r in caplog.records if r.name == ACCESS]
+    assert record.levelno == logging.INFO
+    assert record.getMessage().startswith("GET /v1/stop-sms/list?apiKey=*** 200 ")
+
+
+async def test_log_line_shape_and_escaping(
+    caplog: pytest.LogCaptureFixture, asgi_call: Call
+) -> None:
+    caplog.set_level(logging.INFO, logger=ACCESS)
+    app = create_app()
+    await asgi_call(app, "POST", "/v1/stop-sms/list", b"token=a%0Ab&x=\n\xff")
+    await asgi_call(app, "GET", "/v1/nowhere\n", b"")
+    lines = [r.getMessage() for r in caplog.records if r.name == ACCESS]
+    assert lines[0].startswith("POST /v1/stop-sms/list?token=a%0Ab&x=\\n\\xff 405 ")
+    assert lines[1].startswith("GET /v1/nowhere\\n 404 ")
+    assert all("\n" not in line for line in lines)
+
+
+async def test_no_access_log_when_disabled(
+    caplog: pytest.LogCaptureFixture, asgi_call: Call
+) -> None:
+    caplog.set_level(logging.INFO, logger=ACCESS)
+    await asgi_call(create_app(access_log=False), "GET", "/v1/stop-sms/list", b"apiKey=x")
+    assert not [r for r in caplog.records if r.name == ACCESS]
+
+
+async def test_guard_answers_an_envelope_without_traceback(
+    caplog: pytest.LogCaptureFixture, asgi_call: Call
+) -> None:
+    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
+        raise RuntimeError("boom with apiKey=secret")
+
+    guard = Guard(broken, answer=build_answers(default_fixtures()).internal_error)
+    answer = await asgi_call(guard, "GET", "/v1/stop-sms/list", b"apiKey=secret")
+    assert answer.status == 500
+    assert json.loads(answer.body) == {
+        "success": False,
+        "code": 500,
+        "message": "Erreur interne de l'émulateur",
+    }
+    (record,) = [r for r in caplog.records if r.name == "smspartner_emulator.errors"]
+    assert record.getMessage() == "unhandled RuntimeError while answering /v1/stop-sms/list"
+    assert record.exc_info is None
