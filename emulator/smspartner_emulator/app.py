@@ -7,6 +7,7 @@ other methods on the two paths 405, both as JSON envelopes.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Mapping
 
 from starlette.applications import Starlette
@@ -65,14 +66,20 @@ def location_status_answer(answers: Answers, params: Mapping[str, str]) -> Answe
 
 
 class Endpoint:
-    """ASGI endpoint of one path: checks the method, then sends the chosen prebuilt answer."""
+    """ASGI endpoint of one path: checks the method, then sends the chosen prebuilt answer.
 
-    def __init__(self, answers: Answers, choose: Chooser) -> None:
+    With a `latency` (seconds) every answer waits that long first, to play a slow API.
+    """
+
+    def __init__(self, answers: Answers, choose: Chooser, latency: float = 0.0) -> None:
         self.answers = answers
         self.choose = choose
+        self.latency = latency
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         method: str = scope["method"]
+        if self.latency:
+            await asyncio.sleep(self.latency)
         if method in _READ_METHODS:
             answer = self.choose(self.answers, read_params(scope["query_string"]))
         else:
@@ -99,17 +106,22 @@ def _last_resort(answers: Answers) -> Callable[[Request, Exception], Response]:
     return handler
 
 
-def create_app(fixtures: Fixtures | None = None, *, access_log: bool = True) -> Starlette:
+def create_app(
+    fixtures: Fixtures | None = None, *, access_log: bool = True, latency: float = 0.0
+) -> Starlette:
     """The emulator as an ASGI app; fixtures default to the built-in ones.
 
     Fixtures built in code are validated like a file (FixturesError on a problem). With
     `access_log`, one line per request goes to the `smspartner_emulator.access` logger.
+    `latency` (seconds, >= 0) delays every answer of the two endpoints.
     """
+    if not latency >= 0:  # also refuses NaN
+        raise ValueError(f"latency must be >= 0 seconds, got {latency}")
     checked = default_fixtures() if fixtures is None else check_fixtures(fixtures)
     answers = build_answers(checked)
     routes = [
-        Route(f"{BASE_PATH}/stop-sms/list", Endpoint(answers, stop_list_answer)),
-        Route(f"{BASE_PATH}/location/status", Endpoint(answers, location_status_answer)),
+        Route(f"{BASE_PATH}/stop-sms/list", Endpoint(answers, stop_list_answer, latency)),
+        Route(f"{BASE_PATH}/location/status", Endpoint(answers, location_status_answer, latency)),
     ]
     middleware = [Middleware(AccessLog)] if access_log else []
     middleware.append(Middleware(Guard, answer=answers.internal_error))

@@ -27,6 +27,9 @@ LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 EXIT_BAD_FIXTURES = 2
 EXIT_CANNOT_LISTEN = 1
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+MAX_LATENCY = 600.0
+GRACEFUL_SHUTDOWN_SECONDS = 30.0
+"""How long in-flight requests may take to finish after SIGTERM before connections close."""
 
 
 def _port(text: str) -> int:
@@ -39,6 +42,16 @@ def _port(text: str) -> int:
     return port
 
 
+def _seconds(text: str) -> float:
+    try:
+        seconds = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 <= seconds <= MAX_LATENCY:  # also refuses NaN
+        raise argparse.ArgumentTypeError(f"latency out of range 0-{MAX_LATENCY:g}: {text}")
+    return seconds
+
+
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog=PROG, description="Emulator of two SMS Partner endpoints, on a local port."
@@ -47,6 +60,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--port", type=_port, default=8000, help="port; 0 picks a free one (8000)")
     parser.add_argument(
         "--fixtures", metavar="FILE", help="YAML fixtures that replace the built-in ones"
+    )
+    parser.add_argument(
+        "--latency",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="delay every answer, to play a slow API (0)",
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(info)")
     return parser.parse_args(argv)
@@ -102,7 +122,7 @@ def _fail(message: str, code: int) -> int:
 
 
 def _serve(args: argparse.Namespace, fixtures: Fixtures) -> int:
-    app = create_app(fixtures, access_log=True)
+    app = create_app(fixtures, access_log=True, latency=args.latency)
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
@@ -113,6 +133,7 @@ def _serve(args: argparse.Namespace, fixtures: Fixtures) -> int:
         loop="uvloop",
         http="httptools",
         lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS + args.latency,
         access_log=False,  # ours masks the API key, uvicorn's would print it
         log_level=args.log_level,
     )
