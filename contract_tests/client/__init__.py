@@ -1,0 +1,1 @@
+"""Tests of the generated client `smspartner_client` (emulator, spec examples, faults)."""

@@ -1,0 +1,285 @@
+"""Generate the typed client `generated/smspartner-client/` from `spec/smspartner.yaml`.
+
+    python -m scripts.generate_client          # regenerate the committed tree (make generate)
+    python -m scripts.generate_client --check  # exit 1, naming the files, if it is not current
+
+Steps, all deterministic (same spec, templates and pins: same bytes):
+
+1. Derive the view of the spec the generator reads (nothing is written next to the spec):
+   the client always asks for JSON, so the `application/xml` media types, the `_format`
+   parameter and what only they reference (the positional `*Xml` schemas, whose
+   `items: false` openapi-python-client 0.29 cannot even parse) are left out.
+2. Run the pinned openapi-python-client (`--meta uv`, config and custom templates from
+   `generator/`) into a fresh temporary directory.
+3. Format with the pinned ruff of this venv, by absolute path (`--no-cache`: no `.ruff_cache`
+   in the output); both versions are checked against the pins in pyproject.toml.
+4. Replace the target tree as a whole, so no file of an older generation survives.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import filecmp
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "smspartner.yaml"
+GENERATOR_DIR = ROOT / "generator"
+CONFIG = GENERATOR_DIR / "config.yaml"
+TEMPLATES = GENERATOR_DIR / "templates"
+PROJECT_NAME = "smspartner-client"
+TARGET = ROOT / "generated" / PROJECT_NAME
+
+JSON_MEDIA_TYPE = re.compile(r"^application/(.+\+)?json$")
+DROPPED_PARAMETERS = frozenset({"_format"})
+# Files that tools create in the tree after generation; never part of the comparison.
+IGNORED_NAMES = frozenset(
+    {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
+)
+IGNORED_SUFFIXES = (".pyc", ".egg-info")
+
+
+class GenerationError(RuntimeError):
+    """The generator or ruff failed, or a tool is not the pinned version."""
+
+
+# ---- 1. the spec as the generator sees it ---------------------------------------------------
+
+
+def _resolve(document: dict[str, Any], node: Any) -> Any:
+    """`node`, or what its local `$ref` points to."""
+    if isinstance(node, dict) and isinstance(node.get("$ref"), str):
+        target: Any = document
+        for part in node["$ref"].removeprefix("#/").split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        return target
+    return node
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/"):
+            yield ref
+        for value in node.values():
+            yield from _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _refs(value)
+
+
+def client_spec(spec: dict[str, Any]) -> dict[str, Any]:
+    """The JSON-only view of `spec`: no XML media types, no `_format`, no unused components."""
+    document = copy.deepcopy(spec)
+    components = document.get("components", {})
+    responses = [*components.get("responses", {}).values()]
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            if not isinstance(operation, dict):
+                continue
+            if "parameters" in operation:
+                operation["parameters"] = [
+                    parameter
+                    for parameter in operation["parameters"]
+                    if _resolve(document, parameter).get("name") not in DROPPED_PARAMETERS
+                ]
+            responses.extend(operation.get("responses", {}).values())
+    for response in responses:
+        content = response.get("content")
+        if isinstance(content, dict):
+            response["content"] = {
+                media: value for media, value in content.items() if JSON_MEDIA_TYPE.match(media)
+            }
+    # Keep only the components reachable from the paths (and the security schemes).
+    reachable: set[str] = set()
+    pending = list(_refs(document.get("paths", {})))
+    while pending:
+        ref = pending.pop()
+        if ref in reachable:
+            continue
+        reachable.add(ref)
+        pending.extend(_refs(_resolve(document, {"$ref": ref})))
+    for section, entries in components.items():
+        if section == "securitySchemes" or not isinstance(entries, dict):
+            continue
+        components[section] = {
+            name: value
+            for name, value in entries.items()
+            if f"#/components/{section}/{name}" in reachable
+        }
+    return document
+
+
+# ---- 2. and 3. generation and formatting -----------------------------------------------------
+
+
+def _pins() -> dict[str, str]:
+    with (ROOT / "pyproject.toml").open("rb") as handle:
+        project = tomllib.load(handle)["project"]
+    pins: dict[str, str] = {}
+    for requirement in project["optional-dependencies"]["dev"]:
+        name, sep, version = requirement.partition("==")
+        if sep:
+            pins[name.strip().lower()] = version.strip()
+    return pins
+
+
+def _check_pins() -> None:
+    pins = _pins()
+    for package in ("openapi-python-client", "ruff"):
+        installed = metadata.version(package)
+        if installed != pins.get(package):
+            raise GenerationError(
+                f"{package} {installed} is installed but pyproject.toml pins "
+                f"{pins.get(package)}: run `make setup`"
+            )
+
+
+def _tool(name: str) -> Path:
+    """The venv's executable `name` (next to this interpreter), never one from PATH."""
+    path = Path(sys.executable).parent / name
+    if not path.exists():
+        raise GenerationError(f"{path} not found: run `make setup`")
+    return path
+
+
+def _run(command: list[str], cwd: Path) -> None:
+    env = {**os.environ, "RUFF_NO_CACHE": "true", "NO_COLOR": "1"}
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise GenerationError(
+            f"{' '.join(command[:3])}... failed ({result.returncode}):\n"
+            f"{result.stdout}{result.stderr}"
+        )
+
+
+def generate_into(workdir: Path, spec_file: Path = SPEC) -> Path:
+    """Generate the client into `workdir` (which must exist) and return the project directory."""
+    _check_pins()
+    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    spec_path = workdir / "smspartner.client.json"
+    spec_path.write_text(
+        json.dumps(client_spec(spec), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
+    project = workdir / PROJECT_NAME
+    _run(
+        [
+            str(_tool("openapi-python-client")),
+            "generate",
+            "--path",
+            str(spec_path),
+            "--config",
+            str(CONFIG),
+            "--custom-template-path",
+            str(TEMPLATES),
+            "--meta",
+            "uv",
+            "--output-path",
+            str(project),
+            "--fail-on-warning",
+        ],
+        cwd=workdir,
+    )
+    ruff = str(_tool("ruff"))
+    _run([ruff, "check", "--fix-only", "--no-cache", "--quiet", "."], cwd=project)
+    _run([ruff, "format", "--no-cache", "--quiet", "."], cwd=project)
+    for leftover in project.rglob(".ruff_cache"):
+        shutil.rmtree(leftover)
+    return project
+
+
+# ---- 4. compare and replace -----------------------------------------------------------------
+
+
+def _ignored(relative: Path) -> bool:
+    return any(part in IGNORED_NAMES or part.endswith(IGNORED_SUFFIXES) for part in relative.parts)
+
+
+def tree_files(root: Path) -> set[str]:
+    """Relative POSIX paths of the files under `root`, tool caches left out."""
+    if not root.is_dir():
+        return set()
+    return {
+        path.relative_to(root).as_posix()
+        for path in root.rglob("*")
+        if path.is_file() and not _ignored(path.relative_to(root))
+    }
+
+
+def differences(expected: Path, actual: Path) -> list[str]:
+    """`changed: F`, `missing: F` (would be generated) and `extra: F` (stale) lines."""
+    wanted, present = tree_files(expected), tree_files(actual)
+    lines = [f"missing: {name}" for name in sorted(wanted - present)]
+    lines += [f"extra: {name}" for name in sorted(present - wanted)]
+    lines += [
+        f"changed: {name}"
+        for name in sorted(wanted & present)
+        if not filecmp.cmp(expected / name, actual / name, shallow=False)
+    ]
+    return sorted(lines, key=lambda line: line.split(": ", 1)[1])
+
+
+def stale_files(target: Path = TARGET, spec_file: Path = SPEC) -> list[str]:
+    """Generate from `spec_file` into a temporary directory; list how `target` differs from it."""
+    with tempfile.TemporaryDirectory(prefix="smspartner-client-") as tmp:
+        return differences(generate_into(Path(tmp), spec_file), target)
+
+
+def regenerate(target: Path = TARGET) -> list[str]:
+    """Regenerate `target` as a whole; return the differences with the previous tree."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".generating-", dir=target.parent) as tmp:
+        fresh = generate_into(Path(tmp))
+        changes = differences(fresh, target)
+        if target.exists():
+            old = Path(tmp) / "previous"
+            target.rename(old)
+        fresh.rename(target)
+    return changes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="do not write: exit 1 and name the files if the committed client is not current",
+    )
+    args = parser.parse_args(argv)
+    target = TARGET.relative_to(ROOT).as_posix()
+    try:
+        if args.check:
+            stale = stale_files()
+            if stale:
+                print(f"{target} is not what {SPEC.name} generates; run `make generate`:")
+                print("\n".join(f"  {line}" for line in stale))
+                return 1
+            print(f"{target} is current")
+            return 0
+        changes = regenerate()
+    except GenerationError as exc:
+        print(f"generation failed: {exc}", file=sys.stderr)
+        return 2
+    summary = f"{len(changes)} file(s) changed" if changes else "no change"
+    print(f"generated {target} ({summary})")
+    for line in changes:
+        print(f"  {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
