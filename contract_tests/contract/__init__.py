@@ -1,0 +1,1 @@
+"""The contract run: schemathesis on spec/smspartner.yaml against the emulator or a URL."""

@@ -1,0 +1,327 @@
+"""`make bench`: one table for the emulator, a spec-driven mock, the client and the contract suite.
+
+Figures, not assertions: speed is measured here, never asserted in tests. Everything runs on
+loopback and is bounded in time (about a minute with the defaults); the figures also go to
+build/bench.json. `BENCH_SECONDS` sets the seconds per load scenario (2).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scripts.loadgen import LoadError, LoadResult, Target, run_load, started_emulator
+
+ROOT = Path(__file__).resolve().parent.parent
+SPEC = ROOT / "spec" / "smspartner.yaml"
+PRISM = ROOT / "node_modules" / ".bin" / "prism"
+OUTPUT = ROOT / "build" / "bench.json"
+DEMO_KEY = "demo-api-key"
+DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' token)
+CONCURRENCIES = (1, 8, 32)
+PRISM_CONCURRENCIES = (8, 32)
+STARTUP_TIMEOUT = 30.0
+ROUNDS = 5
+CONTRACT_SUITE = (
+    "contract_tests/test_contract_emulator.py",
+    "contract_tests/test_contract_drift.py",
+)
+
+
+class BenchError(Exception):
+    """A part of the benchmark could not run; the message is the one line printed."""
+
+
+@dataclass
+class Row:
+    """One line of the table, and the raw figures kept in bench.json."""
+
+    part: str
+    scenario: str
+    value: str
+    detail: str
+    figures: dict[str, float]
+
+
+def scenarios(base: str) -> dict[str, Target]:
+    """Success and error paths, JSON and XML, under one base URL (with or without /v1)."""
+    return {
+        "json ok": Target(f"{base}/stop-sms/list?apiKey={DEMO_KEY}", 200),
+        "xml ok": Target(
+            f"{base}/location/status?apiKey={DEMO_KEY}&token={DOCS_TOKEN}&_format=xml", 200
+        ),
+        "json error": Target(f"{base}/location/status?apiKey={DEMO_KEY}&token=unknown", 400),
+        "xml error": Target(f"{base}/stop-sms/list?apiKey=wrong&_format=xml", 400),
+    }
+
+
+def load_row(part: str, scenario: str, result: LoadResult) -> Row:
+    if result.failures:
+        raise BenchError(
+            f"{part} {scenario}: {result.failures} failed requests, first: "
+            f"{result.first_failures[0]}"
+        )
+    return Row(
+        part,
+        scenario,
+        f"{result.rps:,.0f} req/s",
+        f"p50 {result.p50_ms:.2f} ms, p99 {result.p99_ms:.2f} ms, {result.requests} requests",
+        {
+            "rps": result.rps,
+            "p50_ms": result.p50_ms,
+            "p99_ms": result.p99_ms,
+            "requests": result.requests,
+        },
+    )
+
+
+def bench_emulator(base: str, seconds: float) -> list[Row]:
+    rows = []
+    for concurrency in CONCURRENCIES:
+        for name, target in scenarios(base).items():
+            result = run_load([target], concurrency, seconds)
+            rows.append(load_row("emulator", f"{name} c={concurrency}", result))
+    return rows
+
+
+def bench_startup() -> Row:
+    """Time from exec to the `serving` line of `smspartner-emulator --port 0` (best of 3)."""
+    times = []
+    for _ in range(3):
+        start = time.perf_counter()
+        with started_emulator():
+            times.append(time.perf_counter() - start)
+    best = min(times)
+    return Row(
+        "emulator",
+        "start-up",
+        f"{best * 1000:.0f} ms",
+        "exec to URL line, best of 3",
+        {"seconds": best},
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@contextmanager
+def started_prism() -> Iterator[str]:
+    """Stoplight Prism mocking the same spec on loopback (quiet, static examples)."""
+    port = free_port()
+    command = [
+        str(PRISM),
+        "mock",
+        str(SPEC),
+        "-h",
+        "127.0.0.1",
+        "-p",
+        str(port),
+        "-d",
+        "false",
+        "-v",
+        "error",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + STARTUP_TIMEOUT
+        while True:
+            try:
+                httpx.get(f"{base}/stop-sms/list?apiKey={DEMO_KEY}", timeout=1)
+                break
+            except httpx.TransportError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise BenchError("Prism did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def bench_prism(emulator_rows: list[Row], seconds: float) -> list[Row]:
+    """Prism on the same scenario: throughput, and how many times faster the emulator is."""
+    if not PRISM.exists():
+        return [Row("prism", "json ok", "not installed", "run `make setup` (node_modules)", {})]
+    ours = {row.scenario: row.figures["rps"] for row in emulator_rows if "rps" in row.figures}
+    rows = []
+    with started_prism() as base:
+        for concurrency in PRISM_CONCURRENCIES:
+            result = run_load([scenarios(base)["json ok"]], concurrency, seconds)
+            row = load_row("prism", f"json ok c={concurrency}", result)
+            ratio = ours[f"json ok c={concurrency}"] / result.rps
+            row.detail += f"; emulator/prism = {ratio:.1f}x"
+            row.figures["emulator_ratio"] = ratio
+            rows.append(row)
+    return rows
+
+
+def per_call(
+    first: Callable[[], object], second: Callable[[], object], count: int
+) -> tuple[float, float]:
+    """Seconds per call of each, in alternating rounds, best round kept (less noise)."""
+    for _ in range(min(50, count)):
+        first()
+        second()
+    best = [float("inf"), float("inf")]
+    size = max(1, count // ROUNDS)
+    for _ in range(ROUNDS):
+        for index, call in enumerate((first, second)):
+            start = time.perf_counter()
+            for _ in range(size):
+                call()
+            best[index] = min(best[index], (time.perf_counter() - start) / size)
+    return best[0], best[1]
+
+
+def bench_client(base: str, calls: int) -> list[Row]:
+    """The generated client against raw httpx (same emulator, one keep-alive connection)."""
+    from smspartner_client import AuthenticatedClient
+    from smspartner_client.api.rentals import get_rental_status
+    from smspartner_client.api.stops import list_stop_sms
+
+    rows = []
+    with (
+        httpx.Client(base_url=base, params={"apiKey": DEMO_KEY}) as raw,
+        AuthenticatedClient(base_url=base, api_key=DEMO_KEY) as client,
+    ):
+        cases: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
+            "stop list": (
+                lambda: list_stop_sms.sync(client=client),
+                lambda: raw.get("/stop-sms/list").json(),
+            ),
+            "rental status": (
+                lambda: get_rental_status.sync(client=client, token=DOCS_TOKEN),
+                lambda: raw.get("/location/status", params={"token": DOCS_TOKEN}).json(),
+            ),
+        }
+        for name, (typed, plain) in cases.items():
+            typed_s, raw_s = per_call(typed, plain, calls)
+            ratio = typed_s / raw_s
+            rows.append(
+                Row(
+                    "client",
+                    name,
+                    f"{ratio:.2f}x raw httpx",
+                    f"{typed_s * 1e6:.0f} us/call vs {raw_s * 1e6:.0f} us/call, {calls} calls",
+                    {"client_us": typed_s * 1e6, "raw_us": raw_s * 1e6, "ratio": ratio},
+                )
+            )
+    return rows
+
+
+def bench_contract() -> list[Row]:
+    """The in-process contract run (its requests per second) and the pytest contract suite."""
+    from smspartner_emulator import create_app
+
+    from contract_tests.contract.run import Target, run_contract
+
+    app = create_app(access_log=False)
+    target = Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app)
+    outcome = run_contract(target, max_examples=50)
+    if outcome.findings or outcome.errors:
+        raise BenchError("the contract run fails on the emulator: run `make contract`")
+    rps = outcome.requests / outcome.seconds
+    rows = [
+        Row(
+            "contract",
+            "in-process run",
+            f"{outcome.seconds:.1f} s",
+            f"{outcome.requests} requests, {rps:,.0f} req/s, {outcome.checks} checks",
+            {"seconds": outcome.seconds, "requests": outcome.requests, "rps": rps},
+        )
+    ]
+    start = time.perf_counter()
+    suite = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *CONTRACT_SUITE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - start
+    if suite.returncode != 0:
+        raise BenchError("the contract suite fails: run `make test`")
+    last = suite.stdout.strip().splitlines()[-1] if suite.stdout.strip() else ""
+    rows.append(
+        Row("contract", "pytest suite", f"{seconds:.1f} s", last.strip("= "), {"seconds": seconds})
+    )
+    return rows
+
+
+def table(rows: list[Row]) -> str:
+    names = ("part", "scenario", "value")
+    widths = [max(len(name), *(len(getattr(row, name)) for row in rows)) for name in names]
+
+    def line(cells: tuple[str, ...], detail: str) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)) + "  " + detail
+
+    body = [line((row.part, row.scenario, row.value), row.detail) for row in rows]
+    header = line(names, "detail")
+    return "\n".join([header, "-" * max(len(text) for text in [header, *body]), *body])
+
+
+def run(seconds: float, calls: int) -> list[Row]:
+    rows = [bench_startup()]
+    with started_emulator() as emulator:
+        rows += bench_emulator(emulator.url, seconds)
+        rows += bench_client(emulator.url, calls)
+    rows += bench_prism(rows, seconds)
+    rows += bench_contract()
+    return rows
+
+
+def write_json(rows: list[Row], seconds: float) -> None:
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    document: dict[str, Any] = {
+        "machine": {
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "platform": platform.platform(),
+        },
+        "seconds_per_scenario": seconds,
+        "rows": [asdict(row) for row in rows],
+    }
+    OUTPUT.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def main() -> int:
+    try:
+        seconds = float(os.environ.get("BENCH_SECONDS", "2"))
+        calls = int(os.environ.get("BENCH_CLIENT_CALLS", "500"))
+        if seconds <= 0 or calls <= 0:
+            raise ValueError
+    except ValueError:
+        print(
+            "bench: BENCH_SECONDS and BENCH_CLIENT_CALLS must be positive numbers", file=sys.stderr
+        )
+        return 2
+    try:
+        rows = run(seconds, calls)
+    except (BenchError, LoadError) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    print(table(rows))
+    write_json(rows, seconds)
+    print(f"\nfigures written to {OUTPUT.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
