@@ -71,3 +71,33 @@ async def test_each_documented_error_matches_the_spec(
     body: Any = response.json() if fmt == "json" else decode(response.content)
     schema_validator(spec, ERROR_SCHEMAS[fmt]).validate(body)
     assert (body["code"] if fmt == "json" else body[1]) == code
+
+
+class MethodLog:
+    """ASGI wrapper noting every method the contract run sends."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+        self.methods: set[str] = set()
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.methods.add(scope["method"])
+        await self.app(scope, receive, send)
+
+
+def test_all_three_phases_run(emulator_app: Starlette) -> None:
+    outcome = run_contract(in_process(emulator_app), max_examples=5)
+    assert {"examples", "coverage", "fuzzing"} <= outcome.phases
+
+
+def test_a_polite_run_sends_only_get(emulator_app: Starlette) -> None:
+    bold, polite = MethodLog(emulator_app), MethodLog(emulator_app)
+    run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=bold), max_examples=5)
+    outcome = run_contract(
+        Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=polite, polite=True),
+        max_examples=5,
+    )
+    assert bold.methods > {"GET"}  # the default run does probe other methods
+    assert polite.methods == {"GET"}
+    assert outcome.findings == []

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import schemathesis
-from schemathesis.engine import events, from_schema
+from schemathesis.engine import Status, events, from_schema
 
 from contract_tests.contract import checks, xml_bodies
 from contract_tests.spec_loader import SPEC_PATH
@@ -55,7 +55,9 @@ class Target:
     rental_token: str | None = None
     app: Any = None
     polite: bool = False
-    """Non-loopback host: rate-limited, GET requests only."""
+    """GET requests only (no method probing): for any host that is not ours."""
+    rate_limit: str | None = None
+    """schemathesis rate limit, e.g. `2/s` (the runner sets it for non-loopback hosts)."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,8 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     requests: int = 0
     checks: int = 0
+    phases: set[str] = field(default_factory=set)
+    """Phases that ran a scenario (examples, coverage, fuzzing)."""
     checked: set[tuple[str, str]] = field(default_factory=set)
     """(operation, check) pairs that ran at least once."""
     seconds: float = 0.0
@@ -113,7 +117,9 @@ def config_for(target: Target, *, max_examples: int, seed: int) -> dict[str, Any
         config["dictionaries"] = {"rental-tokens": {"values": [target.rental_token]}}
         config["parameters"] = {"query.token": {"dictionary": "rental-tokens", "probability": 0.5}}
     if target.polite:
-        config["rate-limit"] = POLITE_RATE
+        config["phases"]["coverage"] = {"unexpected-methods": []}
+    if target.rate_limit:
+        config["rate-limit"] = target.rate_limit
     return config
 
 
@@ -182,6 +188,8 @@ def run_contract(target: Target, *, max_examples: int = 25, seed: int = 20261123
     for event in from_schema(schema).execute():
         if isinstance(event, events.ScenarioFinished):
             outcome.requests += len(event.recorder.interactions)
+            if event.status != Status.SKIP:
+                outcome.phases.add(str(event.phase.value))
             for nodes in event.recorder.checks.values():
                 outcome.checks += len(nodes)
                 outcome.checked.update((event.label or "?", node.name) for node in nodes)

@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from contract_tests.contract.report import write_reports
-from contract_tests.contract.run import Target, is_loopback, mask, run_contract
+from contract_tests.contract.run import POLITE_RATE, Target, is_loopback, mask, run_contract
 from scripts.loadgen import LoadError, started_emulator
 
 REPORT_DIR = Path("build/contract")
@@ -82,7 +82,14 @@ def target_from(env: Mapping[str, str]) -> Iterator[Target]:
     if not api_key:
         raise Unusable("SMSPARTNER_BASE_URL is set but SMSPARTNER_API_KEY is empty")
     token = env.get("SMSPARTNER_RENTAL_TOKEN") or None
-    yield Target(base_url.rstrip("/"), api_key, token, polite=not is_loopback(base_url))
+    ours = is_loopback(base_url)
+    yield Target(
+        base_url.rstrip("/"),
+        api_key,
+        token,
+        polite=not ours,
+        rate_limit=None if ours else POLITE_RATE,
+    )
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:
@@ -106,7 +113,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
         seed = _int(env, "SMSPARTNER_CONTRACT_SEED", 20261123)
         with target_from(env) as target:
             preflight(target.base_url, target.api_key)
-            where = "polite: 2 requests/s, GET only" if target.polite else "loopback"
+            where = f"polite: {POLITE_RATE}, GET only" if target.polite else "loopback"
             print(f"contract: checking {target.base_url} ({where}), {examples} examples/operation")
             outcome = run_contract(target, max_examples=examples, seed=seed)
     except Unusable as exc:
