@@ -31,3 +31,34 @@ def test_the_contract_run_catches_the_drift(emulator_app: Starlette, name: str) 
     assert expected in caught, f"{name} ({drift.description}) not caught: {sorted(caught)}"
     if drift.additive:
         assert outcome.breaking == [], f"{name} is additive but reported as breaking"
+
+
+def test_malformed_xml_fails_the_run_and_is_not_skipped(emulator_app: Starlette) -> None:
+    """schemathesis skips bodies it cannot decode; ours must fail `response_schema_conformance`."""
+    app = DriftingApp(emulator_app, CATALOGUE["xml_malformed"])
+    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
+    broken = [f for f in outcome.findings if f.check == "response_schema_conformance"]
+    assert broken, "a malformed XML answer did not fail the run"
+    assert outcome.breaking
+    for finding in broken:
+        assert "_format=xml" in finding.curl
+        assert "not well-formed XML" in finding.message
+        assert "line" in finding.message
+        assert finding.category == BREAKING
+        assert finding.field == "(whole body: not decodable)"
+
+
+def test_xml_findings_name_the_json_field(emulator_app: Starlette) -> None:
+    app = DriftingApp(emulator_app, CATALOGUE["xml_entry_order_changed"])
+    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
+    fields = {(f.operation, f.field) for f in outcome.findings}
+    assert ("GET /stop-sms/list", "/0 (JSON /success)") in fields
+
+
+def test_a_trailing_xml_entry_does_not_hide_a_breaking_change(emulator_app: Starlette) -> None:
+    """Additive and breaking drift in the same XML answer: the break is still reported."""
+    extended = DriftingApp(emulator_app, CATALOGUE["xml_entry_added"])
+    app = DriftingApp(extended, CATALOGUE["xml_entry_order_changed"])
+    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
+    assert {f.check for f in outcome.breaking} == {"response_schema_conformance"}
+    assert any(f.check == "additive_drift" for f in outcome.additive)

@@ -47,6 +47,7 @@ def test_the_emulator_matches_the_spec(emulator_app: Starlette) -> None:
         "unsupported_method",
         "auth_enforced",
         "additive_drift",
+        "nb_data_consistency",
     ):
         assert check in ran
     assert {operation for operation, _ in outcome.checked} == {

@@ -8,13 +8,15 @@ reason* (and that additive drift is reported as additive, breaking drift as brea
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from smspartner_emulator.encoding import to_xml
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contract_tests.positional_xml import decode
 
 Answer = tuple[int, dict[str, str], bytes]
 
@@ -97,21 +99,41 @@ def _wrong_key_code(answer: Answer) -> Answer:
     return status, headers, body.replace(b'"code":10,', b'"code":11,')
 
 
-_ENTRY = re.compile(
-    rb"^  <entry>.*?</entry>\n|^  <entry/>\n|^  <entry>\n.*?^  </entry>\n", re.S | re.M
-)
+def _xml(transform: Callable[[list[Any]], list[Any]]) -> Callable[[Answer], Answer]:
+    """Rewrite XML success bodies: decode the positional tree, transform it, encode it again."""
+
+    def rewrite(answer: Answer) -> Answer:
+        status, headers, body = answer
+        if status != 200 or not headers.get("content-type", "").startswith("application/xml"):
+            return answer
+        tree = decode(body)
+        assert isinstance(tree, list)
+        fields = transform(list(tree))
+        return status, headers, to_xml({str(index): value for index, value in enumerate(fields)})
+
+    return rewrite
 
 
-def _xml_order(answer: Answer) -> Answer:
+def _swap_first_two(tree: list[Any]) -> list[Any]:
+    return [tree[1], tree[0], *tree[2:]]
+
+
+def _extra_trailing_entry(tree: list[Any]) -> list[Any]:
+    return [*tree, "sms"]
+
+
+def _miscount(data: dict[str, Any]) -> None:
+    if "nbData" in data:
+        data["nbData"] = data["nbData"] + 2
+
+
+def _success_flipped(data: dict[str, Any]) -> None:
+    data["success"] = False
+
+
+def _errors_as_200(answer: Answer) -> Answer:
     status, headers, body = answer
-    if status != 200 or headers.get("content-type") != "application/xml":
-        return answer
-    entries = _ENTRY.findall(body)
-    if len(entries) < 2:
-        return answer
-    head, _, _ = body.partition(entries[0])
-    swapped = entries[1] + entries[0] + b"".join(entries[2:])
-    return status, headers, head + swapped + b"</result>\n"
+    return (200 if status == 400 else status), headers, body
 
 
 def _xml_malformed(answer: Answer) -> Answer:
@@ -210,13 +232,38 @@ CATALOGUE: dict[str, Drift] = {
             "xml_entry_order_changed",
             "the first two XML entries swap places",
             "response_schema_conformance",
-            answer=_xml_order,
+            answer=_xml(_swap_first_two),
         ),
         Drift(
             "xml_malformed",
             "XML answers are cut in half",
             "response_schema_conformance",
             answer=_xml_malformed,
+        ),
+        Drift(
+            "nb_data_inconsistent",
+            "`nbData` no longer counts the entries of `data`",
+            "nb_data_consistency",
+            answer=_json(_miscount),
+        ),
+        Drift(
+            "success_flag_flipped",
+            "successful answers say `success: false`",
+            "response_schema_conformance",
+            answer=_json(_success_flipped),
+        ),
+        Drift(
+            "errors_as_200",
+            "error envelopes come back with HTTP 200",
+            "response_schema_conformance",
+            answer=_errors_as_200,
+        ),
+        Drift(
+            "xml_entry_added",
+            "a trailing `<entry>` in every XML answer (additive)",
+            "additive_drift",
+            additive=True,
+            answer=_xml(_extra_trailing_entry),
         ),
         Drift(
             "field_added",

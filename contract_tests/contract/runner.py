@@ -2,7 +2,7 @@
 
 Environment: SMSPARTNER_BASE_URL (e.g. https://api.smspartner.fr/v1), SMSPARTNER_API_KEY,
 SMSPARTNER_RENTAL_TOKEN (a known rental, so location/status is checked on a 200),
-SMSPARTNER_CONTRACT_EXAMPLES (examples per operation, 50), SMSPARTNER_CONTRACT_SEED.
+SMSPARTNER_CONTRACT_EXAMPLES (fuzzing examples per operation, 100), SMSPARTNER_CONTRACT_SEED.
 Exit status: 0 the target matches the spec; 1 breaking drift; 3 additive drift only;
 2 the run could not be made (one line on stderr says why).
 Reports: build/contract/summary.md and build/contract/junit.xml.
@@ -18,9 +18,9 @@ from pathlib import Path
 
 import httpx
 
+from contract_tests.contract.emulator_process import EmulatorError, started_emulator
 from contract_tests.contract.report import write_reports
 from contract_tests.contract.run import POLITE_RATE, Target, is_loopback, mask, run_contract
-from scripts.loadgen import LoadError, started_emulator
 
 REPORT_DIR = Path("build/contract")
 DEMO_KEY = "demo-api-key"
@@ -71,9 +71,9 @@ def target_from(env: Mapping[str, str]) -> Iterator[Target]:
     base_url = env.get("SMSPARTNER_BASE_URL", "").strip()
     if not base_url:
         try:
-            with started_emulator() as emulator:
-                yield Target(emulator.url, DEMO_KEY, DOCS_TOKEN)
-        except LoadError as exc:
+            with started_emulator() as url:
+                yield Target(url, DEMO_KEY, DOCS_TOKEN)
+        except EmulatorError as exc:
             raise Unusable(str(exc)) from None
         return
     if not base_url.startswith(("http://", "https://")):
@@ -109,7 +109,7 @@ def main(env: Mapping[str, str] | None = None) -> int:
     env = os.environ if env is None else env
     secret = env.get("SMSPARTNER_API_KEY", "")
     try:
-        examples = _int(env, "SMSPARTNER_CONTRACT_EXAMPLES", 50)
+        examples = _int(env, "SMSPARTNER_CONTRACT_EXAMPLES", 100)
         seed = _int(env, "SMSPARTNER_CONTRACT_SEED", 20261123)
         with target_from(env) as target:
             preflight(target.base_url, target.api_key)
