@@ -145,3 +145,17 @@ def test_a_wrong_key_is_one_line(tmp_path: Path, team_url: str) -> None:
     line = one_line_failure(result)
     assert "refuses the API key (code 10" in line
     assert "Kx7" not in result.stdout + result.stderr
+
+
+def test_without_a_url_the_runner_starts_and_stops_the_emulator(tmp_path: Path) -> None:
+    import re
+    import socket
+
+    result = run_runner(tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    found = re.search(r"checking http://127\.0\.0\.1:(\d+)/v1 \(loopback\)", result.stdout)
+    assert found, result.stdout
+    assert "the target matches the spec" in result.stdout
+    assert result.stderr == ""
+    with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
+        probe.connect(("127.0.0.1", int(found.group(1))))  # stopped at the end of the run
