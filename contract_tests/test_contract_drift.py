@@ -62,3 +62,18 @@ def test_a_trailing_xml_entry_does_not_hide_a_breaking_change(emulator_app: Star
     outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
     assert {f.check for f in outcome.breaking} == {"response_schema_conformance"}
     assert any(f.check == "additive_drift" for f in outcome.additive)
+
+
+def test_an_auth_finding_reproduces_the_probe_not_the_accepted_request(
+    emulator_app: Starlette,
+) -> None:
+    """The request to replay is the keyless probe the API accepted, not the one with a key."""
+    app = DriftingApp(emulator_app, CATALOGUE["auth_not_enforced"])
+    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
+    auth = [f for f in outcome.findings if f.check == "auth_enforced"]
+    assert {f.operation for f in auth} == {"GET /stop-sms/list", "GET /location/status"}
+    for finding in auth:
+        assert "without `apiKey` got HTTP 200" in finding.message
+        assert "_format=json" in finding.curl
+        assert "apiKey" not in finding.curl
+    assert len(auth) == 2, "each operation is probed once per run"

@@ -6,6 +6,8 @@ on the emulator, or the catalogue would prove nothing.
 
 from __future__ import annotations
 
+import bisect
+import time
 from typing import Any
 
 import httpx
@@ -13,6 +15,7 @@ import pytest
 from starlette.applications import Starlette
 
 from contract_tests.contract.run import Target, run_contract
+from contract_tests.emulator_server import serve_in_thread
 from contract_tests.positional_xml import decode
 from contract_tests.spec_examples import schema_validator
 from contract_tests.spec_loader import load_spec
@@ -75,16 +78,23 @@ async def test_each_documented_error_matches_the_spec(
 
 
 class MethodLog:
-    """ASGI wrapper noting every method the contract run sends."""
+    """ASGI wrapper noting every method the contract run sends, and when it arrives."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
         self.methods: set[str] = set()
+        self.arrivals: list[float] = []
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             self.methods.add(scope["method"])
+            self.arrivals.append(time.monotonic())
         await self.app(scope, receive, send)
+
+    def busiest_second(self) -> int:
+        """The most requests that arrived within any one second."""
+        times = sorted(self.arrivals)
+        return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
 
 
 def test_all_three_phases_run(emulator_app: Starlette) -> None:
@@ -102,3 +112,19 @@ def test_a_polite_run_sends_only_get(emulator_app: Starlette) -> None:
     assert bold.methods > {"GET"}  # the default run does probe other methods
     assert polite.methods == {"GET"}
     assert outcome.findings == []
+
+
+def test_a_rate_limited_run_keeps_to_its_rate(emulator_app: Starlette) -> None:
+    """Over a real socket (the ASGI transport has no limiter): at most 10 requests a second.
+
+    Unthrottled, the run's 40-odd requests arrive within one second; two spare requests per
+    window absorb the jitter between the limiter's clock and the server's.
+    """
+    log = MethodLog(emulator_app)
+    with serve_in_thread(log) as url:
+        target = Target(url, DEMO_KEY, DOCS_TOKEN, polite=True, rate_limit="10/s")
+        outcome = run_contract(target, max_examples=3)
+    assert outcome.findings == []
+    assert len(log.arrivals) >= 30, "too few requests to exercise the limit"
+    assert log.busiest_second() <= 12
+    assert log.methods == {"GET"}

@@ -17,7 +17,7 @@ import yaml
 from defusedxml import ElementTree as ET  # type: ignore[import-untyped]
 from smspartner_emulator import create_app, load_fixtures
 from starlette.applications import Starlette
-from starlette.responses import HTMLResponse
+from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
 from contract_tests.contract.drift import CATALOGUE, DriftingApp
@@ -138,6 +138,15 @@ def test_a_target_answering_html_is_one_line(tmp_path: Path) -> None:
     with serve_in_thread(html_site) as url:
         line = one_line_failure(run_runner(tmp_path, **env_for(url)))
     assert "text/html, not the API's JSON" in line
+
+
+@pytest.mark.parametrize("body", [[], None, "ok"])
+def test_a_target_answering_other_json_is_one_line(tmp_path: Path, body: object) -> None:
+    answer = JSONResponse(body)
+    json_site = Starlette(routes=[Route("/{path:path}", lambda request: answer)])
+    with serve_in_thread(json_site) as url:
+        line = one_line_failure(run_runner(tmp_path, **env_for(url)))
+    assert "not the API's object envelope" in line
 
 
 def test_a_wrong_key_is_one_line(tmp_path: Path, team_url: str) -> None:

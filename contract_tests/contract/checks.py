@@ -25,6 +25,7 @@ import yaml
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from schemathesis import Case, CheckContext, Response
 from schemathesis.core.failures import Failure
 
 # Private helpers of the pinned schemathesis (4.32.5), the ones its own `ignored_auth` uses to
@@ -68,6 +69,11 @@ class AuthNotEnforced(Failure):
 
     code = AUTH_CODE
     kind_title = "Authentication not enforced as documented"
+
+    def __init__(self, *, operation: str, message: str, probe_uri: str | None = None) -> None:
+        super().__init__(operation=operation, message=message)
+        self.probe_uri = probe_uri
+        """The probe's URL: the request to reproduce (the accepted one had a good key)."""
 
 
 class NbDataMismatch(Failure):
@@ -212,12 +218,12 @@ def json_twin(path: str, method: str, status: int, pointer: str) -> str:
     return "/" + "/".join(names)
 
 
-def _media_type(response: Any) -> str:
+def _media_type(response: Response) -> str:
     values = response.headers.get("content-type") or [""]
     return str(values[0]).split(";")[0].strip().lower()
 
 
-def explained_by_additive(path: str, method: str, response: Any) -> bool:
+def explained_by_additive(path: str, method: str, response: Response) -> bool:
     """True when an XML answer only breaks its schema by trailing entries (additive drift)."""
     if _media_type(response) != XML:
         return False
@@ -236,7 +242,7 @@ def explained_by_additive(path: str, method: str, response: Any) -> bool:
     return bool(validator.is_valid(without_extra_entries(body, schema)))
 
 
-def additive_drift(ctx: Any, response: Any, case: Any) -> bool | None:
+def additive_drift(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     media = _media_type(response)
     if media not in (JSON, XML):
         return None
@@ -257,7 +263,7 @@ def additive_drift(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def nb_data_consistency(ctx: Any, response: Any, case: Any) -> bool | None:
+def nb_data_consistency(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     """`nbData` must count the entries of `data` (the stop list's 200, JSON or XML)."""
     if case.operation.path != "/stop-sms/list" or response.status_code != 200:
         return None
@@ -284,14 +290,14 @@ def nb_data_consistency(ctx: Any, response: Any, case: Any) -> bool | None:
     return None
 
 
-def _error_code(response: Any) -> Any:
+def _error_code(response: Response) -> Any:
     try:
         return json.loads(response.content).get("code")
     except (ValueError, AttributeError):
         return None
 
 
-def auth_enforced(ctx: Any, response: Any, case: Any) -> bool | None:
+def auth_enforced(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
     label = case.operation.label
     accepted = 200 <= response.status_code < 300
     if not accepted:
@@ -301,6 +307,7 @@ def auth_enforced(ctx: Any, response: Any, case: Any) -> bool | None:
         raise AuthNotEnforced(operation=label, message="Accepted a request without `apiKey`")
     if label in _auth_confirmed:
         return None
+    _auth_confirmed.add(label)  # probe once per operation and run, whatever the outcome
     security = get_security_parameters(case.operation)
     for wrong, expected in ((None, 1), (WRONG_KEY, 10)):
         probe = remove_auth(case, security)
@@ -317,8 +324,8 @@ def auth_enforced(ctx: Any, response: Any, case: Any) -> bool | None:
                     f"A request {what} got HTTP {answer.status_code} with code {code!r}; "
                     f"the spec says HTTP 400 with code {expected}"
                 ),
+                probe_uri=str(answer.request.url),
             )
-    _auth_confirmed.add(label)
     return None
 
 

@@ -13,7 +13,7 @@ from contract_tests.contract.run import Finding, Outcome, mask, operations_of
 
 
 def verdict(outcome: Outcome) -> str:
-    if outcome.errors and not outcome.findings:
+    if outcome.errors and not outcome.breaking:
         return "ERROR: the run could not complete"
     if outcome.breaking:
         return f"BREAKING DRIFT: {len(outcome.breaking)} failed check(s)"
@@ -53,24 +53,25 @@ def summary(outcome: Outcome, target_url: str) -> str:
 
 
 def junit(outcome: Outcome) -> str:
-    """One test case per (operation, check) that ran; a failure element per finding."""
+    """A passing test case per (operation, check) that found nothing; one failing per finding."""
     suite = ET.Element("testsuite", name="smspartner-contract")
-    failing = {(f.operation, f.check): f for f in outcome.findings}
-    pairs = sorted(outcome.checked | set(failing))
-    for operation, check in pairs:
-        case = ET.SubElement(suite, "testcase", classname=operation, name=check)
-        finding = failing.get((operation, check))
-        if finding is not None:
-            failure = ET.SubElement(
-                case, "failure", message=f"{finding.category}: {finding.title} ({finding.field})"
-            )
-            failure.text = f"{finding.message}\n{finding.curl}"
+    failing = {(f.operation, f.check) for f in outcome.findings}
+    for operation, check in sorted(outcome.checked - failing):
+        ET.SubElement(suite, "testcase", classname=operation, name=check)
+    for finding in sorted(outcome.findings, key=lambda f: (f.operation, f.check, f.field)):
+        case = ET.SubElement(
+            suite, "testcase", classname=finding.operation, name=f"{finding.check} {finding.field}"
+        )
+        failure = ET.SubElement(
+            case, "failure", message=f"{finding.category}: {finding.title} ({finding.field})"
+        )
+        failure.text = f"{finding.message}\n{finding.curl}"
     for error in outcome.errors:
         case = ET.SubElement(suite, "testcase", classname="run", name="error")
         ET.SubElement(case, "error", message=error)
-    failures = sum(1 for pair in pairs if pair in failing)
-    suite.set("tests", str(len(pairs) + len(outcome.errors)))
-    suite.set("failures", str(failures))
+    passed = len(outcome.checked - failing)
+    suite.set("tests", str(passed + len(outcome.findings) + len(outcome.errors)))
+    suite.set("failures", str(len(outcome.findings)))
     suite.set("errors", str(len(outcome.errors)))
     suite.set("time", f"{outcome.seconds:.3f}")
     return ET.tostring(suite, encoding="unicode", xml_declaration=True) + "\n"

@@ -24,12 +24,13 @@ Check choices, each with its reason:
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, quote_plus, urlsplit
 
 import schemathesis
 from schemathesis.engine import Status, events, from_schema
@@ -44,10 +45,15 @@ _KEY_IN_QUERY = re.compile(r"(?i)(apikey=)[^&#'\"\s<>]*")
 
 
 def mask(text: str, secret: str | None = None) -> str:
-    """`text` with every `apiKey=` value, and the key itself, replaced by `***`."""
+    """`text` with every `apiKey=` value, and the key itself, replaced by `***`.
+
+    The `apiKey=` value runs to the next `&`, quote, space or bracket: a key may hold `:;,()`,
+    so those are masked with it rather than risk showing a key's tail.
+    """
     masked = _KEY_IN_QUERY.sub(r"\1***", text)
     if secret:
-        for form in {secret, quote(secret, safe=""), quote(secret)}:
+        forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+        for form in sorted(forms, key=len, reverse=True):
             masked = masked.replace(form, "***")
     return masked
 
@@ -110,7 +116,8 @@ def config_for(target: Target, *, max_examples: int, seed: int) -> dict[str, Any
         "seed": seed,
         "workers": 1,
         "auth": {"openapi": {"apiKey": {"api_key": target.api_key}}},
-        "generation": {"max-examples": max_examples},
+        # No example database: a run depends on the spec, the target and the seed only.
+        "generation": {"max-examples": max_examples, "database": "none"},
         "phases": {"stateful": {"enabled": False}},
         "checks": {
             "ignored_auth": {"enabled": False},
@@ -179,11 +186,15 @@ def _findings(event: events.ScenarioFinished, secret: str) -> list[Finding]:
             ):
                 continue  # only trailing XML entries: `additive_drift` reports them as additive
             where = _field(failure)
-            if interaction is not None:
+            probe_uri = getattr(failure, "probe_uri", None)
+            if isinstance(probe_uri, str):
+                curl = curl_line("GET", probe_uri, secret)
+            elif interaction is not None:
                 curl = curl_line(interaction.request.method, interaction.request.uri, secret)
-                where = _xml_names(path, method, interaction.response, where)
             else:
                 curl = "-"
+            if interaction is not None:
+                where = _xml_names(path, method, interaction.response, where)
             found.append(
                 Finding(
                     operation=event.label or "?",
@@ -244,8 +255,14 @@ def _error_text(exc: BaseException) -> str:
 
 
 def is_loopback(base_url: str) -> bool:
+    """True for `localhost` and loopback addresses (127.0.0.0/8, ::1), not for names like them."""
     host = urlsplit(base_url).hostname or ""
-    return host in {"127.0.0.1", "localhost", "::1"} or host.startswith("127.")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def operations_of(findings: list[Finding]) -> Mapping[str, list[Finding]]:
