@@ -1,4 +1,4 @@
-"""A small HTTP/1.1 load generator for loopback servers, and a started emulator to load.
+"""A small HTTP/1.1 load generator for loopback servers.
 
 Used by `make bench` (figures) and by the load test (correctness under load). It speaks
 HTTP/1.1 over asyncio streams itself: an httpx AsyncClient costs about 1.5 ms of CPU per
@@ -10,29 +10,15 @@ from __future__ import annotations
 
 import asyncio
 import math
-import select
-import signal
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import uvloop
 
-EXECUTABLE = Path(sys.executable).parent / "smspartner-emulator"
-URL_PREFIX = "smspartner-emulator serving "
-STARTUP_TIMEOUT = 15.0
 REQUEST_TIMEOUT = 5.0
 """A request still unanswered this long after the end of a run counts as failed."""
-
-
-class LoadError(Exception):
-    """The load could not run (server not starting); the message is one printable line."""
 
 
 @dataclass(frozen=True)
@@ -203,42 +189,3 @@ def run_load(targets: Sequence[Target], concurrency: int, duration: float) -> Lo
         raise ValueError("run_load needs at least one target")
     with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
         return runner.run(_load(targets, concurrency, duration))
-
-
-@dataclass(frozen=True)
-class RunningEmulator:
-    """An emulator process started by `started_emulator`."""
-
-    url: str
-    pid: int
-
-
-def _read_url_line(process: subprocess.Popen[str]) -> str:
-    assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], STARTUP_TIMEOUT)
-    line = process.stdout.readline() if ready else ""
-    if not line.startswith(URL_PREFIX):
-        raise LoadError(f"the emulator did not start (first line: {line.strip()!r})")
-    return line.removeprefix(URL_PREFIX).strip()
-
-
-@contextmanager
-def started_emulator(*args: str) -> Iterator[RunningEmulator]:
-    """`smspartner-emulator --port 0` with its access log off; stopped by SIGTERM at the end."""
-    if not EXECUTABLE.exists():
-        raise LoadError(f"{EXECUTABLE} not found: run `make setup` first")
-    command = [str(EXECUTABLE), "--port", "0", "--log-level", "warning", *args]
-    with tempfile.TemporaryFile("w+") as stderr:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=stderr, text=True)
-        try:
-            yield RunningEmulator(_read_url_line(process), process.pid)
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()

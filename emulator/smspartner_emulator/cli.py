@@ -23,6 +23,8 @@ from smspartner_emulator.app import BASE_PATH, create_app
 from smspartner_emulator.fixtures import Fixtures, FixturesError, default_fixtures, load_fixtures
 
 PROG = "smspartner-emulator"
+ANNOUNCE = f"{PROG} serving "
+"""The start of the one stdout line, followed by the base URL, printed once listening."""
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 EXIT_BAD_FIXTURES = 2
 EXIT_CANNOT_LISTEN = 1
@@ -102,7 +104,7 @@ class EmulatorServer(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets)
         if self.started:
-            print(f"{PROG} serving {self.url}", flush=True)
+            print(f"{ANNOUNCE}{self.url}", flush=True)
 
     @contextlib.contextmanager
     def capture_signals(self) -> Generator[None, None, None]:

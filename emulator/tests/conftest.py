@@ -6,10 +6,7 @@ Nothing here reads the OpenAPI spec: the emulator is checked against the docs on
 
 from __future__ import annotations
 
-import select
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from contextlib import contextmanager
@@ -22,11 +19,15 @@ import httpx
 import pytest
 import yaml
 from smspartner_emulator import create_app
+from smspartner_emulator.process import (
+    EXECUTABLE,
+    EmulatorStartError,
+    RunningEmulator,
+    started_emulator,
+)
 from starlette.types import ASGIApp, Message, Scope
 
 FIXTURES = Path(__file__).parent / "fixtures"
-EXECUTABLE = Path(sys.executable).parent / "smspartner-emulator"
-STARTUP_TIMEOUT = 15.0
 
 # An XML answer read back: ("cdata", text) or ("bare", text) for a leaf, a list for an entry
 # holding entries (an empty `<entry/>` is an empty list).
@@ -180,46 +181,22 @@ def envelope() -> Callable[[httpx.Response, int, int, str], None]:
     return check_envelope
 
 
-@dataclass
-class Emulator:
-    """A running `smspartner-emulator` process."""
+@dataclass(frozen=True)
+class Emulator(RunningEmulator):
+    """A started CLI and the file its stderr goes to."""
 
-    process: subprocess.Popen[str]
-    url: str
     stderr: Path
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(sig)
-        return self.process.wait(timeout=timeout)
 
 
 @contextmanager
 def running_emulator(args: Sequence[str], stderr: Path) -> Iterator[Emulator]:
-    """Start the CLI with `--port 0`, wait for its URL line, stop it at the end."""
+    """Start the CLI with `--port 0` (and `args`), stop it at the end."""
     with stderr.open("w") as err:
-        process = subprocess.Popen(
-            [str(EXECUTABLE), "--port", "0", *args],
-            stdout=subprocess.PIPE,
-            stderr=err,
-            text=True,
-        )
-    try:
-        assert process.stdout is not None
-        ready, _, _ = select.select([process.stdout], [], [], STARTUP_TIMEOUT)
-        line = process.stdout.readline() if ready else ""
-        prefix = "smspartner-emulator serving "
-        if not line.startswith(prefix):
-            process.kill()
-            process.wait()
-            raise AssertionError(f"no URL line: {line!r}; stderr: {stderr.read_text()!r}")
-        yield Emulator(process, line.removeprefix(prefix).strip(), stderr)
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=10)
-        if process.stdout is not None:
-            process.stdout.close()
+        try:
+            with started_emulator(*args, stderr=err) as running:
+                yield Emulator(running.url, running.process, stderr)
+        except EmulatorStartError as exc:
+            raise AssertionError(f"{exc}; stderr: {stderr.read_text()!r}") from None
 
 
 @pytest.fixture

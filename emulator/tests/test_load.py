@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import httpx
 import psutil
+from smspartner_emulator.process import started_emulator
 
-from scripts.loadgen import LoadResult, Target, run_load, started_emulator
+from scripts.loadgen import LoadResult, Target, run_load
 
 DEMO_KEY = "demo-api-key"
 DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
@@ -47,7 +48,7 @@ def check(result: LoadResult) -> None:
 
 
 def test_64_connections_get_every_answer_right_and_memory_stays_flat() -> None:
-    with started_emulator() as emulator:
+    with started_emulator("--log-level", "warning") as emulator:
         plan = targets(emulator.url)
         process = psutil.Process(emulator.pid)
         check(run_load(plan, CONCURRENCY, WARM_UP_SECONDS))
