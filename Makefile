@@ -22,19 +22,27 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
+CLIENT_STAMP := $(VENV)/.client-installed
+# Once the venv exists nothing below needs the network: both projects are installed editable
+# with the pinned hatchling of the venv (no build isolation) and --offline.
+UV_LOCAL := $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation --offline
+
 $(VENV_STAMP): requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
-	$(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e .
+	$(UV_LOCAL) -e .
+	touch $@
+
+$(CLIENT_STAMP): $(VENV_STAMP) $(CLIENT_DIR)/pyproject.toml
+	$(UV_LOCAL) -e $(CLIENT_DIR)
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
-	@if [ -f $(CLIENT_DIR)/pyproject.toml ]; then $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps -e $(CLIENT_DIR); fi
+setup: $(VENV_STAMP) $(CLIENT_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
 
 lint: setup ## Spec validity, style ruleset, examples vs schemas; ruff and mypy on our Python
 	$(VENV)/bin/openapi-spec-validator $(SPEC)
@@ -63,7 +71,7 @@ bench: setup ## Throughput and latency table; figures also in build/bench.json
 	$(PY) -m scripts.bench
 
 lock: ## Re-resolve requirements.lock from pyproject.toml (needs the registry)
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet --no-emit-package smspartner-client -o requirements.lock
 
 clean: ## Remove build outputs and the environments
 	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -10,7 +10,8 @@ Steps, all deterministic (same spec, templates and pins: same bytes):
    parameter and what only they reference (the positional `*Xml` schemas, whose
    `items: false` openapi-python-client 0.29 cannot even parse) are left out.
 2. Run the pinned openapi-python-client (`--meta uv`, config and custom templates from
-   `generator/`) into a fresh temporary directory.
+   `generator/`) into a fresh temporary directory, and copy the static modules of
+   `generator/static/` (e.g. `redact.py`) into the package.
 3. Format with the pinned ruff of this venv, by absolute path (`--no-cache`: no `.ruff_cache`
    in the output); both versions are checked against the pins in pyproject.toml.
 4. Replace the target tree as a whole, so no file of an older generation survives.
@@ -41,7 +42,10 @@ SPEC = ROOT / "spec" / "smspartner.yaml"
 GENERATOR_DIR = ROOT / "generator"
 CONFIG = GENERATOR_DIR / "config.yaml"
 TEMPLATES = GENERATOR_DIR / "templates"
+STATIC = GENERATOR_DIR / "static"
+"""Modules copied into the package as they are (nothing in them depends on the spec)."""
 PROJECT_NAME = "smspartner-client"
+PACKAGE_NAME = "smspartner_client"
 TARGET = ROOT / "generated" / PROJECT_NAME
 
 JSON_MEDIA_TYPE = re.compile(r"^application/(.+\+)?json$")
@@ -194,6 +198,8 @@ def generate_into(workdir: Path, spec_file: Path = SPEC) -> Path:
         ],
         cwd=workdir,
     )
+    for module in sorted(STATIC.glob("*.py")):
+        shutil.copyfile(module, project / PACKAGE_NAME / module.name)
     ruff = str(_tool("ruff"))
     _run([ruff, "check", "--fix-only", "--no-cache", "--quiet", "."], cwd=project)
     _run([ruff, "format", "--no-cache", "--quiet", "."], cwd=project)

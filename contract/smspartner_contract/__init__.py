@@ -1,0 +1,1 @@
+"""The contract run: the spec checked against the emulator or the live API, graded and recorded."""

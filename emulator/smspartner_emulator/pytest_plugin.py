@@ -1,0 +1,1 @@
+"""pytest plugin of the SMS Partner emulator (entry point `pytest11`)."""
