@@ -74,14 +74,14 @@ def test_style_ruleset_passes_on_the_spec() -> None:
 def test_style_ruleset_names_a_missing_description(tmp_path: Path) -> None:
     broken = broken_copy(
         tmp_path,
-        "          description: Number of entries in `data`.\n",
+        "          description: The numbers on the STOP list.\n",
         "",
     )
     shutil.copy(ROOT / "redocly.yaml", tmp_path / "redocly.yaml")
     result = redocly_lint(broken)
     output = result.stdout + result.stderr
     assert result.returncode != 0
-    assert "#/components/schemas/StopList/properties/nbData" in output
+    assert "#/components/schemas/StopList/properties/data" in output
     assert "rule/schema-has-description" in output
 
 

@@ -8,7 +8,9 @@ Steps, all deterministic (same spec, templates and pins: same bytes):
 1. Derive the view of the spec the generator reads (nothing is written next to the spec):
    the client always asks for JSON, so the `application/xml` media types, the `_format`
    parameter and what only they reference (the positional `*Xml` schemas, whose
-   `items: false` openapi-python-client 0.29 cannot even parse) are left out.
+   `items: false` openapi-python-client 0.29 cannot even parse) are left out; and a guess
+   (`x-unconfirmed`) must not make the client brittle, so an `enum` under such a mark is
+   dropped (the rental status texts are plain strings to the client).
 2. Run the pinned openapi-python-client (`--meta uv`, config and custom templates from
    `generator/`) into a fresh temporary directory, and copy the static modules of
    `generator/static/` (e.g. `redact.py`) into the package.
@@ -108,6 +110,9 @@ def client_spec(spec: dict[str, Any]) -> dict[str, Any]:
             response["content"] = {
                 media: value for media, value in content.items() if JSON_MEDIA_TYPE.match(media)
             }
+    for schema in components.get("schemas", {}).values():
+        if isinstance(schema, dict) and "x-unconfirmed" in schema:
+            schema.pop("enum", None)
     # Keep only the components reachable from the paths (and the security schemes).
     reachable: set[str] = set()
     pending = list(_refs(document.get("paths", {})))

@@ -7,6 +7,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.documented_error_code import DocumentedErrorCode
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Error")
 
@@ -22,16 +23,29 @@ class Error:
     40 API access denied, 96 IP not authorized. The code is an open set: a new code
     is not a contract break, so it is not an enum.
 
+    Envelopes of other endpoints of the same API vary (`error` instead of `message`,
+    extra objects such as `credits`): `message` is therefore not required here, the
+    envelope stays open, and `error`/`errors` are described without constraining them,
+    so that none of those variants reads as drift.
+
         Attributes:
             success (bool): Always false in an error envelope.
             code (DocumentedErrorCode | int): Numeric error code. A documented code (`DocumentedErrorCode`) or any other
                 integer: a code the docs do not list is not a contract break.
-            message (str): Human-readable explanation, in French on the live API.
+            message (str | Unset): Human-readable explanation, in French on the live API. Every envelope the two
+                pages show has it; some envelopes of other endpoints carry `error` instead.
+            error (Any | Unset): Not shown on these two pages. Other endpoints send `{"message": "NOCREDITS"}` here
+                instead of `message`, or a list of `{"elementId": ..., "message": ...}` for
+                validation errors. Any shape is accepted (this file states nothing about it).
+            errors (Any | Unset): Not shown on these two pages. Other endpoints send validation errors here as a
+                list of `{"elementId": ..., "message": ...}`. Any shape is accepted.
     """
 
     success: bool
     code: DocumentedErrorCode | int
-    message: str
+    message: str | Unset = UNSET
+    error: Any | Unset = UNSET
+    errors: Any | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,15 +59,24 @@ class Error:
 
         message = self.message
 
+        error = self.error
+
+        errors = self.errors
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
             {
                 "success": success,
                 "code": code,
-                "message": message,
             }
         )
+        if message is not UNSET:
+            field_dict["message"] = message
+        if error is not UNSET:
+            field_dict["error"] = error
+        if errors is not UNSET:
+            field_dict["errors"] = errors
 
         return field_dict
 
@@ -75,12 +98,18 @@ class Error:
 
         code = _parse_code(d.pop("code"))
 
-        message = d.pop("message")
+        message = d.pop("message", UNSET)
+
+        error = d.pop("error", UNSET)
+
+        errors = d.pop("errors", UNSET)
 
         error = cls(
             success=success,
             code=code,
             message=message,
+            error=error,
+            errors=errors,
         )
 
         error.additional_properties = d

@@ -14,7 +14,7 @@ class RentalCost:
     """Cost of the rental.
 
     Attributes:
-        quantity (int): Number of contacts rented.
+        quantity (int): Number of contacts rented (`cost.quantity`), e.g. 10.
         total (str): Amount in euros as a decimal string with a dot, e.g. "0.900" (never a JSON number).
         cost_unity (str): Amount in euros as a decimal string with a dot, e.g. "0.900" (never a JSON number).
     """

@@ -22,14 +22,13 @@ class RentalStatus:
         success (bool): Always true in a successful answer.
         token (str): Identifier of the rental, as sent in the request. The docs' JSON example shows
             the placeholder "identifiant de la location", its XML twin a 40-hex token.
-        status (str): Status of the rental as English text, e.g. "File downloaded by user from api".
-            The docs list five rental status codes: 0 request made ("La demande de
-            location a été effectuée"), 1 file being generated ("Le fichier est en cours
-            de création"), 2 file ready to download ("La création du fichier est
-            terminée"), 3 request failed ("La demande de location a échoué"), 5 file
-            already downloaded ("Le fichier a déjà été téléchargé"). How the text maps
-            to those codes is not documented (`x-unconfirmed`): only the code 5 text is
-            known, so the text is not an enum here. `x-status-codes` quotes the docs.
+        status (str): Status of the rental as English text. The docs list five rental status codes:
+            0 request made ("La demande de location a été effectuée"), 1 file being generated
+            ("Le fichier est en cours de création"), 2 file ready to download ("La création du
+            fichier est terminée"), 3 request failed ("La demande de location a échoué"),
+            5 file already downloaded ("Le fichier a déjà été téléchargé"). Only the text of code
+            5 is documented ("File downloaded by user from api", the example's); the other four
+            texts of the enum are guesses modelled on it. `x-status-codes` quotes the docs.
         location (RentalTargeting): What was ordered in the rental (targeting criteria, volumes and cost).
         file (RentalFile): The file of rented contacts.
     """

@@ -20,8 +20,8 @@ class RentalTargeting:
 
     Attributes:
         sexe (str): Targeted sex as text, e.g. "femme" (orders send `m`, `h` or `f`).
-        min_age (int): Minimum age of the targeted contacts.
-        max_age (int): Maximum age of the targeted contacts.
+        min_age (int): An age of the targeted contacts, in years (`minAge`, `maxAge`), e.g. 31.
+        max_age (int): An age of the targeted contacts, in years (`minAge`, `maxAge`), e.g. 31.
         zipcode (str): Targeted postal code(s), as a string ("60200").
         interest (str): Identifier of the targeted interest, a number sent as a string ("12").
         category (int): Targeted socio-professional category, e.g. 102 (CSP+) or 103 (CSP-).

@@ -14,11 +14,11 @@ class StopEntry:
     """One number on the STOP list.
 
     Attributes:
-        id (int): Identifier of the STOP entry (used by `GET /stop-sms/delete`).
+        id (int): Identifier of the STOP entry (used by `GET /stop-sms/delete`), e.g. 19.
         phone_number (str): Phone number in international form, "+" then digits (E.164). The docs mask it
             as "+33xxxxxxxxx"; the examples here use digits.
         created_at (str): Date and time as "YYYY-MM-DD HH:MM:SS", without time zone (presumably
-            Europe/Paris, unconfirmed). Not RFC 3339, hence a pattern and no `format`.
+            Europe/Paris). Not RFC 3339, hence a pattern and no `format`.
     """
 
     id: int

@@ -20,7 +20,8 @@ class StopList:
     Attributes:
         success (bool): Always true in a successful answer.
         code (Literal[200]): Result code; always 200 ("Tout s'est bien passé !") on success.
-        nb_data (int): Number of entries in `data`.
+        nb_data (int): `nbData`: the number of entries in `data`. The docs never define it (their XML
+            example says 3 for one entry); a contract run checks it against `data`.
         data (list[StopEntry]): The numbers on the STOP list.
     """
 
