@@ -9,6 +9,7 @@ recorded_at: "2026-12-01T06:17:03Z"
 target: https://api.smspartner.fr/v1
 mode: live            # live: the probe plan only; full: plan and schemathesis phases
 spec_version: 1.0.0
+run: {rental_token: true, requests: 11, seconds: 6.1, gaps: [], errors: [], stopped: null}
 interactions:
   - id: plan-01
     source: plan      # plan, examples, coverage or fuzzing
@@ -121,6 +122,9 @@ class Cassette:
     recorded_at: str
     recorded_with: str
     interactions: list[Interaction] = field(default_factory=list)
+    run: Mapping[str, Any] = field(default_factory=dict)
+    """How the run went: `rental_token` (bool), `requests`, `seconds`, `gaps`, `errors`,
+    `stopped` and `interrupted`, so that a replay ends like the run it replays."""
 
     def __iter__(self) -> Iterator[Interaction]:
         return iter(self.interactions)
@@ -175,6 +179,7 @@ def dump_cassette(cassette: Cassette) -> str:
         "target": cassette.target,
         "mode": cassette.mode,
         "spec_version": cassette.spec_version,
+        "run": dict(cassette.run),
         "interactions": [_interaction_data(item) for item in cassette.interactions],
     }
     return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=float("inf"))
@@ -284,6 +289,7 @@ def parse_cassette(text: str, source: str = "cassette") -> Cassette:
     top = reader.mapping(document, "(top)")
     if top.get("format") != FORMAT:
         raise reader.fail("format", f"expected {FORMAT!r}, got {top.get('format')!r}")
+    run = top.get("run", {})
     items = top.get("interactions")
     if not isinstance(items, list):
         raise reader.fail("interactions", "expected a list")
@@ -296,6 +302,7 @@ def parse_cassette(text: str, source: str = "cassette") -> Cassette:
         interactions=[
             reader.interaction(item, f"interactions[{index}]") for index, item in enumerate(items)
         ],
+        run=reader.mapping(run, "run"),
     )
 
 

@@ -1,14 +1,23 @@
-"""Load the OpenAPI file once, with the line of every node, for messages that name a place."""
+"""Where the spec is, and loading it with the line of every node (messages name a place).
+
+An installed package carries its copy of the spec (`smspartner_contract/spec/smspartner.yaml`,
+force-included in the wheel); a checkout (editable install) reads `spec/smspartner.yaml` in
+place, so a maintainer's edit is what the next run checks.
+"""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "spec" / "smspartner.yaml"
+_PACKAGED = Path(__file__).resolve().parent / "spec" / "smspartner.yaml"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "spec" / "smspartner.yaml"
+SPEC_PATH = _CHECKOUT if _CHECKOUT.is_file() else _PACKAGED
+MAX_SPEC_BYTES = 4 * 1024 * 1024
 
 
 class SpecError(Exception):
@@ -45,13 +54,32 @@ class LoadedSpec:
         return node
 
 
+def read_spec_text(path: Path) -> str:
+    """The spec's text (at most MAX_SPEC_BYTES); SpecError with a one-line reason otherwise."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
+        if len(raw) > MAX_SPEC_BYTES:
+            raise SpecError(f"{path}: larger than {MAX_SPEC_BYTES // 2**20} MiB")
+        return raw.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or type(error).__name__
+        raise SpecError(f"{path}: cannot read the spec: {reason}") from None
+
+
+@functools.cache
+def spec_data(path: Path = SPEC_PATH) -> dict[str, Any]:
+    """The parsed spec as plain data (cached per path: one parse per process)."""
+    return load_spec(path).data
+
+
 def load_spec(path: Path = SPEC_PATH) -> LoadedSpec:
     """Parse the spec; raise SpecError with a one-line reason when it cannot be read."""
+    text = read_spec_text(path)
     try:
-        text = path.read_text(encoding="utf-8")
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+    except yaml.YAMLError as error:
         reason = str(error).replace("\n", " ")
         raise SpecError(f"{path}: cannot load the spec: {reason}") from None
     if not isinstance(data, dict):

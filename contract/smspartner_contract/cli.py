@@ -1,0 +1,240 @@
+"""`smspartner-contract`: check the spec against a target, replay, compare, list the ledger.
+
+    smspartner-contract [run]                  the spec against the emulator or SMSPARTNER_BASE_URL
+    smspartner-contract replay CASSETTE        re-check a recording offline against today's spec
+    smspartner-contract compare OLD NEW        what changed between two recordings
+    smspartner-contract parity CASSETTE        where the emulator answers otherwise than a recording
+    smspartner-contract assumptions            the ledger: every guess of the spec
+
+Exit status of `run` and `replay`: 0 the target matches the spec; 1 breaking drift; 4 guesses
+of the spec refuted (and nothing breaking); 3 additive drift only; 2 the run could not be made
+or completed (one line on stderr says why); 130 interrupted (128+N for signal N).
+`compare` and `parity`: 0 no difference, 1 differences, 2 unusable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import signal
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from pathlib import Path
+from types import FrameType
+
+from smspartner_client.redact import Redactor
+
+from smspartner_contract import ledger
+from smspartner_contract.cassette import CassetteError
+from smspartner_contract.checks import UNKNOWN_TOKEN, WRONG_KEY
+from smspartner_contract.grading import BaselineError, Grader, Outcome, load_baseline
+from smspartner_contract.recording import CassetteLeak, read_record, write_cassette
+from smspartner_contract.report import write_reports
+from smspartner_contract.run import (
+    LIVE,
+    Interrupted,
+    Record,
+    Runner,
+    Unusable,
+    load_schema,
+    redactor_for,
+    schema_config,
+)
+from smspartner_contract.spec import SPEC_PATH, SpecError, spec_data
+from smspartner_contract.target import plan_from, resolved_target
+from smspartner_contract.validate import Validator
+
+PROG = "smspartner-contract"
+REPORT_DIR = Path("build/contract")
+CASSETTE = "cassette.yaml"
+BASELINE = SPEC_PATH.parent / "accepted-drift.json"
+EXIT_UNUSABLE = 2
+ENVIRONMENT = """environment (run):
+  SMSPARTNER_BASE_URL        target ending in /v1; unset: an emulator started for the run
+  SMSPARTNER_API_KEY         the key sent as apiKey (required with a URL); never printed
+  SMSPARTNER_RENTAL_TOKEN    a rental of the account, so location/status is seen answering 200
+  SMSPARTNER_CONTRACT_MODE   live (the probe plan, GET only, 2 requests/s) or full (plan and
+                             schemathesis phases); default: full on loopback, live elsewhere
+  SMSPARTNER_CONTRACT_FUZZ   1: the schemathesis phases against a non-loopback target too
+  SMSPARTNER_CONTRACT_EXAMPLES  fuzzing examples per operation (100)
+  SMSPARTNER_CONTRACT_SEED   the run's seed (fixed: two runs send the same requests)
+  SMSPARTNER_CONTRACT_SCENARIO  an emulator scenario for the emulator the run starts
+  SMSPARTNER_CONTRACT_BASELINE  accepted-drift file (default: spec/accepted-drift.json)
+  SMSPARTNER_CONTRACT_DEADLINE  seconds a request may take in all (20)
+  SMSPARTNER_CONTRACT_MAX_BODY  largest answer accepted, in decoded bytes (4194304)
+"""
+
+
+def _say(message: str) -> None:
+    print(f"contract: {message}", file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def _signals_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP unwind the run like Ctrl-C (so a started emulator is stopped)."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise Interrupted(signum)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _baseline_path(env: Mapping[str, str], given: str | None) -> Path | None:
+    chosen = given or env.get("SMSPARTNER_CONTRACT_BASELINE", "").strip()
+    if chosen:
+        return Path(chosen)
+    return BASELINE if BASELINE.is_file() else None
+
+
+def grade(record: Record, base_url: str, redactor: Redactor, baseline: Path | None) -> Outcome:
+    """Check and grade a record against today's spec (the run and the replay share this)."""
+    spec = spec_data(SPEC_PATH)
+    config = schema_config(base_url)
+    schema = load_schema(config)
+    accepted = load_baseline(baseline) if baseline is not None else None
+    grader = Grader(spec, Validator(schema, base_url), config, redactor, accepted)
+    return grader.grade(record)
+
+
+def _finish(outcome: Outcome, directory: Path, redactor: Redactor, *, quiet: bool) -> int:
+    text = write_reports(outcome, directory, redactor.mask)
+    if not quiet:
+        print(text)
+        print(f"reports: {directory}/summary.md, {directory}/junit.xml, {directory}/report.json")
+    record = outcome.record
+    code = outcome.exit_code
+    if record.interrupted is not None:
+        _say(f"interrupted: {record.requests} request(s) sent; the reports cover only those")
+    elif code == EXIT_UNUSABLE:
+        _say(record.stopped or (outcome.fatal_gaps or outcome.errors or ["?"])[0])
+    return code
+
+
+def run_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    plan = plan_from(env)
+    baseline = _baseline_path(env, args.baseline)
+    directory = Path(args.report_dir)
+    with _signals_interrupt(), resolved_target(plan) as target:
+        redactor = redactor_for(target)
+        where = "live: probe plan, GET only" if plan.settings.mode == LIVE else "full"
+        if target.polite and plan.settings.mode != LIVE:
+            where = "full, polite: GET only"
+        if target.per_second:
+            where += f", {target.per_second:g} requests/s"
+        print(f"contract: checking {redactor.mask(target.base_url)} ({where})", flush=True)
+        record = Runner(target, plan.settings).run()
+    spec_version = str(spec_data(SPEC_PATH).get("info", {}).get("version", ""))
+    cassette = directory / CASSETTE
+    try:
+        write_cassette(record, redactor, spec_version, cassette)
+    except CassetteLeak as exc:
+        record.errors.append(f"the cassette was not written: {exc}")
+    outcome = grade(record, target.base_url, redactor, baseline)
+    quiet = record.stopped is not None and len(record.interactions) <= 1
+    code = _finish(outcome, directory, redactor, quiet=quiet)
+    if not quiet:
+        print(f"recording: {cassette}")
+    return code
+
+
+def replay_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    record = read_record(Path(args.cassette))
+    redactor = Redactor(keep=[WRONG_KEY, UNKNOWN_TOKEN])
+    outcome = grade(record, record.target, redactor, _baseline_path(env, args.baseline))
+    return _finish(outcome, Path(args.report_dir), redactor, quiet=False)
+
+
+def compare_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from smspartner_contract.compare import compare_files
+
+    return compare_files(Path(args.old), Path(args.new), Path(args.report_dir))
+
+
+def parity_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    from smspartner_contract.parity import parity_of
+
+    return parity_of(Path(args.cassette), Path(args.report_dir))
+
+
+def assumptions_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    spec = spec_data(SPEC_PATH)
+    found = ledger.problems(spec)
+    if found:
+        for problem in found:
+            _say(f"ledger: {problem}")
+        return EXIT_UNUSABLE
+    print(ledger.listing(spec, as_json=args.json))
+    return 0
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Check the SMS Partner spec against a target; replay, compare, list guesses.",
+        epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def reports(sub: argparse.ArgumentParser, default: Path) -> None:
+        sub.add_argument("--report-dir", default=str(default), help=f"where reports go ({default})")
+
+    parser.set_defaults(handler=run_command, report_dir=str(REPORT_DIR), baseline=None)
+    run = commands.add_parser("run", help="the spec against a target (the default command)")
+    reports(run, REPORT_DIR)
+    run.add_argument("--baseline", help="accepted-drift file (schemathesis baseline format)")
+    run.set_defaults(handler=run_command)
+    replay = commands.add_parser("replay", help="re-check a recording offline")
+    replay.add_argument("cassette")
+    reports(replay, REPORT_DIR / "replay")
+    replay.add_argument("--baseline", help="accepted-drift file")
+    replay.set_defaults(handler=replay_command)
+    compare = commands.add_parser("compare", help="what changed between two recordings")
+    compare.add_argument("old")
+    compare.add_argument("new")
+    reports(compare, REPORT_DIR)
+    compare.set_defaults(handler=compare_command)
+    parity = commands.add_parser("parity", help="the emulator against a recording")
+    parity.add_argument("cassette")
+    reports(parity, REPORT_DIR)
+    parity.set_defaults(handler=parity_command)
+    listing = commands.add_parser("assumptions", help="list the ledger")
+    listing.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    listing.set_defaults(handler=assumptions_command)
+    return parser.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
+    args = parse_args(argv)
+    env = os.environ if env is None else env
+    secret = env.get("SMSPARTNER_API_KEY", "")
+    token = env.get("SMSPARTNER_RENTAL_TOKEN", "")
+    mask: Callable[[str], str] = Redactor(
+        secrets=[secret] if secret else [], tokens=[token] if token else []
+    ).mask
+    try:
+        code: int = args.handler(args, env)
+        return code
+    except BrokenPipeError:  # the output went to a pipe that closed (`| head`): nothing to say
+        return 0
+    except (Unusable, SpecError, CassetteError, BaselineError) as exc:
+        _say(mask(str(exc)))
+        return EXIT_UNUSABLE
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+        _say("interrupted before the run started")
+        return 128 + int(signum)
+    except Exception as exc:  # the last resort: one masked line, never a traceback
+        reason = (str(exc).strip().splitlines() or [""])[0]
+        _say(f"unexpected {type(exc).__name__}: {mask(reason)}")
+        return EXIT_UNUSABLE
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

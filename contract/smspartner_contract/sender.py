@@ -1,0 +1,248 @@
+"""Every request of a run to a URL goes through here: a deadline, a size cap, a pace.
+
+schemathesis sends with `requests`, whose timeouts are per read (a server dripping one byte
+every half second keeps a request alive for ever) and which reads a body whole (a gzip bomb or
+an endless stream fills the memory). So the run hands schemathesis an in-process ASGI app,
+`Forwarder`, that sends each request with httpx under one total deadline
+(`asyncio.timeout`), reads the body as a stream up to `Limits.max_body` decoded bytes, refuses
+an answer nested deeper than `Limits.max_depth`, keeps the pace of a polite run, and waits out
+a 429 with `Retry-After` (schemathesis's own parser, capped at `Limits.max_wait`) a few times.
+A target that breaks a limit stops the run: `TargetFailure` says which request and why, in one
+line (exit 2). Nothing here is specific to the API: it is the run's boundary with the target.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import httpx
+from schemathesis.core.rate_limit import parse_retry_after
+from starlette.types import Receive, Scope, Send
+
+MIB = 1024 * 1024
+_HOP_BY_HOP = frozenset(
+    {
+        "connection",
+        "keep-alive",
+        "transfer-encoding",
+        "content-encoding",
+        "content-length",
+        "upgrade",
+        "te",
+        "trailer",
+        "proxy-authenticate",
+        "proxy-authorization",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds of one request of a run (see the README's limits table)."""
+
+    deadline: float = 20.0
+    """Seconds for a whole request: connection, headers and body."""
+    connect: float = 10.0
+    """Seconds to open the connection (within the deadline)."""
+    max_body: int = 4 * MIB
+    """Largest answer body, counted after decompression."""
+    max_depth: int = 64
+    """Deepest nesting of a JSON or XML answer (the real ones nest 4 levels)."""
+    max_wait: float = 30.0
+    """Longest `Retry-After` of a 429 the run waits out; longer ends the run."""
+    retries_429: int = 2
+    """How many times one request is sent again after a 429 with `Retry-After`."""
+
+
+class TargetFailure(Exception):
+    """The target broke a limit or gave no usable answer: the run stops (one line, exit 2)."""
+
+    def __init__(self, request: str, reason: str) -> None:
+        super().__init__(f"{request}: {reason}")
+        self.request = request
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What came back: status, reason phrase, headers in order, decoded body, seconds."""
+
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    elapsed: float
+
+
+_XML_MARKUP = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<([/?!]?)[^>]*?(/?)>", re.DOTALL)
+
+
+def nesting_depth(body: bytes, *, stop_at: int) -> int:
+    """How deep brackets (JSON) or elements (XML) nest, counted up to `stop_at`."""
+    depth = deepest = 0
+    if body.lstrip()[:1] == b"<":
+        for match in _XML_MARKUP.finditer(body):
+            opening, closing = match.group(1), match.group(2)
+            if opening is None or opening in (b"?", b"!") or closing:
+                continue  # CDATA, comment, prolog, doctype or an empty element
+            depth += -1 if opening == b"/" else 1
+            deepest = max(deepest, depth)
+            if deepest >= stop_at:
+                break
+        return deepest
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # "
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest >= stop_at:
+                    break
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return deepest
+
+
+class Pacer:
+    """At most `per_second` request starts a second (None: no pace). Thread-safe."""
+
+    def __init__(self, per_second: float | None) -> None:
+        self.interval = 1.0 / per_second if per_second else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def delay(self) -> float:
+        """Seconds to wait before the next request may start (and book that slot)."""
+        if not self.interval:
+            return 0.0
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+            return start - now
+
+
+@dataclass
+class BoundedSender:
+    """Sends requests to `origin` (scheme://host[:port]) within `limits`, at `pace`."""
+
+    origin: str
+    limits: Limits = field(default_factory=Limits)
+    pace: Pacer = field(default_factory=lambda: Pacer(None))
+    describe: Callable[[str], str] = str
+    """Turns a request line into what may be shown (the run masks the key and tokens)."""
+    sent: int = 0
+    """Requests sent so far, retries included (what the target counted)."""
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def send(self, method: str, target: str) -> Answer:
+        """One request (`target` is the path and query); TargetFailure when a limit breaks."""
+        shown = self.describe(f"{method} {self.origin}{target}")
+        for attempt in range(self.limits.retries_429 + 1):
+            answer = await self._send_once(method, target, shown)
+            if answer.status != 429:
+                return answer
+            header = next((v for k, v in answer.headers if k == "retry-after"), "")
+            wait = parse_retry_after(header) if header else None
+            if wait is None or wait > self.limits.max_wait or attempt == self.limits.retries_429:
+                told = f"Retry-After {header!r}" if header else "no Retry-After"
+                raise TargetFailure(shown, f"rate limited by the target (HTTP 429, {told})")
+            await asyncio.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_once(self, method: str, target: str, shown: str) -> Answer:
+        await asyncio.sleep(self.pace.delay())
+        with self._lock:
+            self.sent += 1
+        limits = self.limits
+        timeout = httpx.Timeout(limits.deadline, connect=limits.connect)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(limits.deadline):
+                async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
+                    request = client.build_request(method, self.origin + target)
+                    response = await client.send(request, stream=True)
+                    try:
+                        body = await self._read(response, shown)
+                    finally:
+                        await response.aclose()
+        except TimeoutError:
+            raise TargetFailure(shown, f"no complete answer within {limits.deadline:g} s") from None
+        except httpx.HTTPError as exc:
+            detail = str(exc).strip().splitlines()
+            what = type(exc).__name__ + (f": {detail[0]}" if detail else "")
+            raise TargetFailure(shown, f"no usable answer ({self.describe(what)})") from None
+        depth = nesting_depth(body, stop_at=limits.max_depth + 1)
+        if depth > limits.max_depth:
+            raise TargetFailure(shown, f"answer nested deeper than {limits.max_depth} levels")
+        return Answer(
+            status=response.status_code,
+            reason=response.reason_phrase,
+            headers=tuple((k.lower(), v) for k, v in response.headers.multi_items()),
+            body=body,
+            elapsed=time.monotonic() - started,
+        )
+
+    async def _read(self, response: httpx.Response, shown: str) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > self.limits.max_body:
+                cap = self.limits.max_body / MIB
+                raise TargetFailure(shown, f"answer larger than {cap:g} MiB (decoded)")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+@dataclass
+class Forwarder:
+    """ASGI app that schemathesis calls in-process; each request goes out via the sender.
+
+    The first `TargetFailure` is kept in `failure` and every later request is refused at once,
+    so the run can stop and say which request broke which limit.
+    """
+
+    sender: BoundedSender
+    failure: TargetFailure | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return
+        if self.failure is not None:
+            raise self.failure
+        raw_path = scope.get("raw_path") or scope["path"].encode()
+        target = raw_path.decode("latin-1")
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        try:
+            answer = await self.sender.send(scope["method"], target)
+        except TargetFailure as failure:
+            self.failure = failure
+            raise
+        headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in answer.headers]
+        kept = [(k, v) for k, v in headers if k.decode("latin-1") not in _HOP_BY_HOP]
+        kept.append((b"content-length", str(len(answer.body)).encode()))
+        await send({"type": "http.response.start", "status": answer.status, "headers": kept})
+        await send({"type": "http.response.body", "body": answer.body})
+
+
+def origin_of(base_url: str) -> tuple[str, str]:
+    """(`scheme://host[:port]`, base path) of a base URL like `https://host/v1`."""
+    parts = urlsplit(base_url)
+    return f"{parts.scheme}://{parts.netloc}", parts.path.rstrip("/")
