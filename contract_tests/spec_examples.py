@@ -16,8 +16,8 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-from contract_tests.positional_xml import PositionalXmlError, decode
-from contract_tests.spec_loader import LoadedSpec
+from smspartner_contract.positional_xml import PositionalXmlError, decode
+from smspartner_contract.spec import LoadedSpec
 
 SPEC_URI = "urn:smspartner-spec"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")

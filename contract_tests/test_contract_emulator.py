@@ -16,9 +16,9 @@ from starlette.applications import Starlette
 
 from contract_tests.contract.run import Target, run_contract
 from contract_tests.emulator_server import serve_in_thread
-from contract_tests.positional_xml import decode
+from smspartner_contract.positional_xml import decode
 from contract_tests.spec_examples import schema_validator
-from contract_tests.spec_loader import load_spec
+from smspartner_contract.spec import load_spec
 
 DEMO_KEY = "demo-api-key"
 DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contract_tests.spec_loader import LoadedSpec, load_spec
+from smspartner_contract.spec import LoadedSpec, load_spec
 
 DOCUMENTED = yaml.safe_load(
     (Path(__file__).parent / "fixtures" / "documented_items.yaml").read_text(encoding="utf-8")

@@ -11,7 +11,7 @@ from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
 
 from contract_tests.spec_examples import find_example_problems
-from contract_tests.spec_loader import SPEC_PATH, load_spec
+from smspartner_contract.spec import SPEC_PATH, load_spec
 
 ROOT = SPEC_PATH.parent.parent
 REDOCLY = ROOT / "node_modules" / ".bin" / "redocly"

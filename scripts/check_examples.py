@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 
 from contract_tests.spec_examples import find_example_problems
-from contract_tests.spec_loader import SPEC_PATH, SpecError, load_spec
+from smspartner_contract.spec import SPEC_PATH, SpecError, load_spec
 
 
 def main(argv: list[str]) -> int:

@@ -97,9 +97,8 @@ def summary(outcome: Outcome) -> str:
         kinds = ", ".join(f"{status} {media} x{n}" for (status, media), n in shown) or "none"
         codes = ", ".join(f"{k} x{v}" for k, v in sorted(answered.codes.items())) or "none"
         missing = ", ".join(str(code) for code in answered.missing_codes) or "none"
-        lines.append(
-            f"| {label} | {statuses} | {media} | {codes} | {missing} | {answered.success} |"
-        )
+        cells = (label, kinds, codes, missing, str(answered.success))
+        lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
     notes = [*outcome.fatal_gaps, *outcome.gaps]
     if notes:
