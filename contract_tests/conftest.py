@@ -6,9 +6,8 @@ from collections.abc import Iterator
 
 import pytest
 from smspartner_emulator import create_app
+from smspartner_emulator.server import serving
 from starlette.applications import Starlette
-
-from contract_tests.emulator_server import serve_in_thread
 
 DEMO_API_KEY = "demo-api-key"
 DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs token)
@@ -23,5 +22,5 @@ def emulator_app() -> Starlette:
 @pytest.fixture(scope="session")
 def emulator_url(emulator_app: Starlette) -> Iterator[str]:
     """Base URL (`http://127.0.0.1:PORT/v1`) of the emulator served in a thread."""
-    with serve_in_thread(emulator_app) as url:
+    with serving(emulator_app) as url:
         yield url

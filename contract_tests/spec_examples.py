@@ -15,7 +15,6 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-
 from smspartner_contract.positional_xml import PositionalXmlError, decode
 from smspartner_contract.spec import LoadedSpec
 

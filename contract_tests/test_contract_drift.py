@@ -1,79 +1,131 @@
-"""The drift catalogue: each named drift of the emulator makes the contract run fail for it.
+"""The drift catalogue (the emulator's, one copy): each drift is caught for the reason it names,
+in the category it names, by the full run and by the live probe plan alike.
 
-Every kind is also checked to be reported in its category: additive drift as additive only
-(the client tolerates it), anything else as breaking.
+- breaking drift exits 1; a refuted guess exits 4 and names the guesses of the ledger it
+  refutes, with nothing breaking; additive drift exits 3, nothing else.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from smspartner_contract.grading import (
+    ADDITIVE,
+    ASSUMPTION,
+    BREAKING,
+    EXIT_ADDITIVE,
+    EXIT_ASSUMPTION,
+    EXIT_BREAKING,
+    REFUTED,
+)
+from smspartner_contract.positional_xml import decode
+from smspartner_contract.run import FULL, LIVE
+from smspartner_emulator import create_app
+from smspartner_emulator.drift import CATALOGUE
+from smspartner_emulator.encoding import to_xml
 from starlette.applications import Starlette
+from starlette.types import Message, Receive, Scope, Send
 
-from contract_tests.contract.drift import CATALOGUE, DriftingApp
-from contract_tests.contract.run import ADDITIVE, BREAKING, Target, run_contract
+from contract_tests.runs import run_in_process
 
-DEMO_KEY = "demo-api-key"
-DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
-
-
-def test_the_catalogue_has_at_least_twelve_kinds() -> None:
-    assert len(CATALOGUE) >= 12
-    assert len({drift.expected_check for drift in CATALOGUE.values()}) >= 5
+EXIT_FOR = {BREAKING: EXIT_BREAKING, ASSUMPTION: EXIT_ASSUMPTION, ADDITIVE: EXIT_ADDITIVE}
 
 
+def test_the_catalogue_covers_every_category_and_many_checks() -> None:
+    assert len(CATALOGUE) >= 19
+    assert {drift.category for drift in CATALOGUE.values()} == {BREAKING, ASSUMPTION, ADDITIVE}
+    assert len({drift.expected_check for drift in CATALOGUE.values()}) >= 6
+
+
+@pytest.fixture(scope="module")
+def drifting() -> dict[str, Starlette]:
+    return {name: create_app(access_log=False, scenario=name) for name in CATALOGUE}
+
+
+@pytest.mark.parametrize("mode", [FULL, LIVE])
 @pytest.mark.parametrize("name", sorted(CATALOGUE))
-def test_the_contract_run_catches_the_drift(emulator_app: Starlette, name: str) -> None:
+def test_the_run_catches_the_drift_in_its_category(
+    drifting: dict[str, Starlette], name: str, mode: str
+) -> None:
     drift = CATALOGUE[name]
-    app = DriftingApp(emulator_app, drift)
-    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
-    caught = {(finding.check, finding.category) for finding in outcome.findings}
-    expected = (drift.expected_check, ADDITIVE if drift.additive else BREAKING)
-    assert expected in caught, f"{name} ({drift.description}) not caught: {sorted(caught)}"
-    if drift.additive:
-        assert outcome.breaking == [], f"{name} is additive but reported as breaking"
+    _, outcome = run_in_process(drifting[name], mode=mode, examples=10)
+    caught = {(f.check, f.category) for f in outcome.findings}
+    assert (drift.expected_check, drift.category) in caught, f"{name}: {sorted(caught)}"
+    assert outcome.exit_code == EXIT_FOR[drift.category], outcome.verdict
+    refuted = {v.id for v in outcome.verdicts if v.verdict == REFUTED}
+    if drift.category == ASSUMPTION:
+        assert set(drift.assumptions) <= refuted, f"{name}: refuted {sorted(refuted)}"
+        assert outcome.counted(BREAKING) == []
+    if drift.category == ADDITIVE:
+        assert outcome.counted(BREAKING) == outcome.counted(ASSUMPTION) == []
+    if drift.category == BREAKING:
+        assert refuted == set(), f"{name} refutes {sorted(refuted)}: a guess blamed for a break"
 
 
-def test_malformed_xml_fails_the_run_and_is_not_skipped(emulator_app: Starlette) -> None:
+def test_malformed_xml_fails_the_run_and_is_not_skipped(drifting: dict[str, Starlette]) -> None:
     """schemathesis skips bodies it cannot decode; ours must fail `response_schema_conformance`."""
-    app = DriftingApp(emulator_app, CATALOGUE["xml_malformed"])
-    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
+    _, outcome = run_in_process(drifting["xml_malformed"], mode=LIVE)
     broken = [f for f in outcome.findings if f.check == "response_schema_conformance"]
-    assert broken, "a malformed XML answer did not fail the run"
-    assert outcome.breaking
+    assert broken
     for finding in broken:
-        assert "_format=xml" in finding.curl
-        assert "not well-formed XML" in finding.message
-        assert "line" in finding.message
+        assert "_format=xml" in finding.reproduce
         assert finding.category == BREAKING
         assert finding.field == "(whole body: not decodable)"
 
 
-def test_xml_findings_name_the_json_field(emulator_app: Starlette) -> None:
-    app = DriftingApp(emulator_app, CATALOGUE["xml_entry_order_changed"])
-    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
+def test_xml_findings_name_the_json_field(drifting: dict[str, Starlette]) -> None:
+    _, outcome = run_in_process(drifting["xml_entry_order_changed"], mode=LIVE)
     fields = {(f.operation, f.field) for f in outcome.findings}
     assert ("GET /stop-sms/list", "/0 (JSON /success)") in fields
 
 
-def test_a_trailing_xml_entry_does_not_hide_a_breaking_change(emulator_app: Starlette) -> None:
+class TrailingEntry:
+    """Adds a trailing `<entry>` to every XML success answer of the wrapped app."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, keep)
+        start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+        headers = dict(start["headers"])
+        if start["status"] == 200 and headers.get(b"content-type") == b"application/xml":
+            tree = decode(body)
+            assert isinstance(tree, list)
+            entries: dict[str, Any] = {str(i): value for i, value in enumerate([*tree, "sms"])}
+            body = to_xml(entries)
+            headers[b"content-length"] = str(len(body)).encode()
+        await send({**start, "headers": list(headers.items())})
+        await send({"type": "http.response.body", "body": body})
+
+
+def test_a_trailing_xml_entry_does_not_hide_a_breaking_change() -> None:
     """Additive and breaking drift in the same XML answer: the break is still reported."""
-    extended = DriftingApp(emulator_app, CATALOGUE["xml_entry_added"])
-    app = DriftingApp(extended, CATALOGUE["xml_entry_order_changed"])
-    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
-    assert {f.check for f in outcome.breaking} == {"response_schema_conformance"}
-    assert any(f.check == "additive_drift" for f in outcome.additive)
+    app = TrailingEntry(create_app(access_log=False, scenario="xml_entry_order_changed"))
+    _, outcome = run_in_process(app, mode=LIVE)
+    assert {f.check for f in outcome.counted(BREAKING)} == {"response_schema_conformance"}
+    assert any(f.check == "additive_drift" for f in outcome.counted(ADDITIVE))
 
 
-def test_an_auth_finding_reproduces_the_probe_not_the_accepted_request(
-    emulator_app: Starlette,
+def test_an_auth_finding_reproduces_the_request_the_api_accepted(
+    drifting: dict[str, Starlette],
 ) -> None:
-    """The request to replay is the keyless probe the API accepted, not the one with a key."""
-    app = DriftingApp(emulator_app, CATALOGUE["auth_not_enforced"])
-    outcome = run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app))
-    auth = [f for f in outcome.findings if f.check == "auth_enforced"]
-    assert {f.operation for f in auth} == {"GET /stop-sms/list", "GET /location/status"}
-    for finding in auth:
-        assert "without `apiKey` got HTTP 200" in finding.message
-        assert "_format=json" in finding.curl
-        assert "apiKey" not in finding.curl
-    assert len(auth) == 2, "each operation is probed once per run"
+    _, outcome = run_in_process(drifting["auth_not_enforced"], mode=LIVE)
+    keyless = [
+        f
+        for f in outcome.findings
+        if f.check == "documented_error_codes" and "without `apiKey`" in f.message
+    ]
+    assert {f.operation for f in keyless} == {"GET /stop-sms/list", "GET /location/status"}
+    for finding in keyless:
+        assert "success: true" in finding.observed
+        assert "apiKey" not in finding.reproduce

@@ -1,7 +1,7 @@
-"""The contract run against the faithful emulator, in-process, and each documented error code.
+"""The contract run against the faithful emulator: full and live, what it covers and sends.
 
-The run must pass here: every check that fails on a drift (test_contract_drift.py) must hold
-on the emulator, or the catalogue would prove nothing.
+The run must pass here: every check that fails on a drift (test_contract_drift.py) must hold on
+the emulator, or the catalogue would prove nothing.
 """
 
 from __future__ import annotations
@@ -12,16 +12,19 @@ from typing import Any
 
 import httpx
 import pytest
+from smspartner_contract.grading import CONFIRMED, EXIT_OK, NOT_EXERCISED
+from smspartner_contract.ledger import marks
+from smspartner_contract.positional_xml import decode
+from smspartner_contract.run import FULL, LIVE, Runner, Settings, Target
+from smspartner_contract.spec import load_spec, spec_data
+from smspartner_contract.validate import CHECK_NAMES
+from smspartner_emulator.server import serving
 from starlette.applications import Starlette
 
-from contract_tests.contract.run import Target, run_contract
-from contract_tests.emulator_server import serve_in_thread
-from smspartner_contract.positional_xml import decode
+from contract_tests.runs import DEMO_KEY, DOCS_TOKEN, run_in_process
 from contract_tests.spec_examples import schema_validator
-from smspartner_contract.spec import load_spec
 
-DEMO_KEY = "demo-api-key"
-DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
+OPERATIONS = ("GET /stop-sms/list", "GET /location/status")
 ERROR_SCHEMAS = {"json": "/components/schemas/Error", "xml": "/components/schemas/ErrorXml"}
 CASES = {
     # code: (path, query without _format)
@@ -30,33 +33,62 @@ CASES = {
     31: ("/location/status", {"apiKey": DEMO_KEY}),
     32: ("/location/status", {"apiKey": DEMO_KEY, "token": "0" * 40}),
 }
+RENTAL_ONLY = {
+    "rental-status-xml-media-type",
+    "decimal-strings",
+    "digit-strings",
+    "age-minimum",
+    "quantity-minimum",
+    "rental-status-texts",
+}
 
 
-def in_process(app: Starlette) -> Target:
-    return Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app)
-
-
-def test_the_emulator_matches_the_spec(emulator_app: Starlette) -> None:
-    outcome = run_contract(in_process(emulator_app))
-    assert outcome.errors == []
+def test_the_faithful_emulator_passes_and_confirms_every_guess(emulator_app: Starlette) -> None:
+    record, outcome = run_in_process(emulator_app)
     assert outcome.findings == []
-    ran = {check for _, check in outcome.checked}
-    for check in (
-        "status_code_conformance",
-        "content_type_conformance",
-        "response_schema_conformance",
-        "negative_data_rejection",
-        "positive_data_acceptance",
-        "unsupported_method",
-        "auth_enforced",
-        "additive_drift",
-        "nb_data_consistency",
-    ):
-        assert check in ran
-    assert {operation for operation, _ in outcome.checked} == {
-        "GET /stop-sms/list",
-        "GET /location/status",
+    assert outcome.errors == []
+    assert outcome.exit_code == EXIT_OK
+    assert {v.id: v.verdict for v in outcome.verdicts} == {
+        mark.id: CONFIRMED for mark in marks(spec_data())
     }
+    assert {i.source for i in record.interactions} >= {"plan", "examples", "coverage", "fuzzing"}
+    assert outcome.checked == set(CHECK_NAMES)
+
+
+def test_the_live_plan_reaches_every_verdict_in_eleven_requests(emulator_app: Starlette) -> None:
+    record, outcome = run_in_process(emulator_app, mode=LIVE)
+    assert record.requests == len(record.interactions) == 11
+    assert {i.request.method for i in record.interactions} == {"GET"}
+    assert {v.verdict for v in outcome.verdicts} == {CONFIRMED}
+    for label in OPERATIONS:
+        seen = outcome.coverage[label]
+        assert seen.missing_codes == [], label
+        assert {(200, "application/json"), (200, "application/xml")} <= set(seen.answers)
+    assert set(outcome.coverage["GET /location/status"].codes) == {1, 10, 31, 32}
+    assert outcome.exit_code == EXIT_OK
+
+
+def test_without_a_rental_token_the_rental_success_is_said_not_exercised(
+    emulator_app: Starlette,
+) -> None:
+    record, outcome = run_in_process(emulator_app, mode=LIVE, token=None)
+    assert record.requests == 9
+    not_exercised = {v.id for v in outcome.verdicts if v.verdict == NOT_EXERCISED}
+    assert not_exercised == RENTAL_ONLY
+    assert any("GET /location/status" in gap and "RENTAL_TOKEN" in gap for gap in outcome.gaps)
+    assert outcome.fatal_gaps == []
+    assert outcome.exit_code == EXIT_OK
+
+
+def test_a_rental_token_that_never_answers_200_does_not_pass_silently(
+    emulator_app: Starlette,
+) -> None:
+    _, outcome = run_in_process(emulator_app, mode=LIVE, token="f" * 40)
+    assert outcome.fatal_gaps == [
+        "GET /location/status never gave its success answer (HTTP 200, success: true): is "
+        "SMSPARTNER_RENTAL_TOKEN a rental of this account?"
+    ]
+    assert outcome.exit_code == 2
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -78,7 +110,7 @@ async def test_each_documented_error_matches_the_spec(
 
 
 class MethodLog:
-    """ASGI wrapper noting every method the contract run sends, and when it arrives."""
+    """ASGI wrapper noting every method a run sends, and when it arrives."""
 
     def __init__(self, app: Starlette) -> None:
         self.app = app
@@ -97,34 +129,29 @@ class MethodLog:
         return max(bisect.bisect_left(times, t + 1.0) - i for i, t in enumerate(times))
 
 
-def test_all_three_phases_run(emulator_app: Starlette) -> None:
-    outcome = run_contract(in_process(emulator_app), max_examples=5)
-    assert {"examples", "coverage", "fuzzing"} <= outcome.phases
-
-
 def test_a_polite_run_sends_only_get(emulator_app: Starlette) -> None:
     bold, polite = MethodLog(emulator_app), MethodLog(emulator_app)
-    run_contract(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=bold), max_examples=5)
-    outcome = run_contract(
-        Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=polite, polite=True),
-        max_examples=5,
-    )
+    settings = Settings(mode=FULL, max_examples=5)
+    Runner(Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=bold), settings).run()
+    Runner(
+        Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=polite, polite=True), settings
+    ).run()
     assert bold.methods > {"GET"}  # the default run does probe other methods
     assert polite.methods == {"GET"}
-    assert outcome.findings == []
 
 
-def test_a_rate_limited_run_keeps_to_its_rate(emulator_app: Starlette) -> None:
-    """Over a real socket (the ASGI transport has no limiter): at most 10 requests a second.
+def test_a_paced_run_keeps_to_its_pace(emulator_app: Starlette) -> None:
+    """Over a real socket, through the bounded sender: at most 10 requests a second.
 
-    Unthrottled, the run's 40-odd requests arrive within one second; two spare requests per
-    window absorb the jitter between the limiter's clock and the server's.
+    Unpaced, the run's 40-odd requests arrive within one second; two spare requests per window
+    absorb the jitter between a request's start and its arrival (a new connection each time).
     """
     log = MethodLog(emulator_app)
-    with serve_in_thread(log) as url:
-        target = Target(url, DEMO_KEY, DOCS_TOKEN, polite=True, rate_limit="10/s")
-        outcome = run_contract(target, max_examples=3)
-    assert outcome.findings == []
-    assert len(log.arrivals) >= 30, "too few requests to exercise the limit"
+    with serving(log) as url:
+        target = Target(url, DEMO_KEY, DOCS_TOKEN, polite=True, per_second=10)
+        record = Runner(target, Settings(mode=FULL, max_examples=3)).run()
+    assert record.stopped is None
+    assert len(log.arrivals) >= 30, "too few requests to exercise the pace"
     assert log.busiest_second() <= 12
+    assert record.requests == len(log.arrivals)
     assert log.methods == {"GET"}

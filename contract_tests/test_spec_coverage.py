@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 import yaml
-
 from smspartner_contract.spec import LoadedSpec, load_spec
 
 DOCUMENTED = yaml.safe_load(

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from openapi_spec_validator import validate
 from openapi_spec_validator.readers import read_from_filename
+from smspartner_contract.spec import SPEC_PATH, load_spec
 
 from contract_tests.spec_examples import find_example_problems
-from smspartner_contract.spec import SPEC_PATH, load_spec
 
 ROOT = SPEC_PATH.parent.parent
 REDOCLY = ROOT / "node_modules" / ".bin" / "redocly"

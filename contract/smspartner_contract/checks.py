@@ -139,22 +139,20 @@ def envelope_code(decoded: tuple[str, Any] | None) -> tuple[bool, Any] | None:
     if decoded is None:
         return None
     kind, body = decoded
-    if kind == "json" and isinstance(body, dict) and "success" in body:
-        return body.get("success") is True, body.get("code")
+    if kind == "json" and isinstance(body, dict) and isinstance(body.get("success"), bool):
+        return body["success"], body.get("code")
     if kind == "xml" and isinstance(body, list) and body and isinstance(body[0], bool):
         return body[0], body[1] if len(body) > 1 else None
     return None
 
 
-def is_error_envelope(response: Response) -> bool:
-    """A body that is the API's error envelope (`success: false` and an integer code)."""
-    found = envelope_code(decoded_body(response))
-    return (
-        found is not None
-        and found[0] is False
-        and isinstance(found[1], int)
-        and not isinstance(found[1], bool)
-    )
+def is_error(found: tuple[bool, Any] | None) -> bool:
+    """Whether an envelope is an error: `success: false` and an integer code other than 200
+    ("Tout s'est bien passé": a success answer flipped to `success: false` is not an error)."""
+    if found is None or found[0] is not False:
+        return False
+    code = found[1]
+    return isinstance(code, int) and not isinstance(code, bool) and code != 200
 
 
 # ---- the spec as the checks read it --------------------------------------------------------------
@@ -299,8 +297,7 @@ def additive_drift(ctx: CheckContext, response: Response, case: Case[Any]) -> bo
     spec = _spec(case)
     operation = case.operation
     status = response.status_code
-    found = envelope_code(decoded)
-    if found is not None and found[0] is False and 200 <= status < 300:
+    if is_error(envelope_code(decoded)) and 200 <= status < 300:
         status = error_status(spec, operation.path, operation.method) or status
     schema = media_schema(spec, operation.path, operation.method, status, media)
     if schema is None:

@@ -27,7 +27,6 @@ from smspartner_client.redact import Redactor
 
 from smspartner_contract import ledger
 from smspartner_contract.cassette import CassetteError
-from smspartner_contract.checks import UNKNOWN_TOKEN, WRONG_KEY
 from smspartner_contract.grading import BaselineError, Grader, Outcome, load_baseline
 from smspartner_contract.recording import CassetteLeak, read_record, write_cassette
 from smspartner_contract.report import write_reports
@@ -92,11 +91,17 @@ def _baseline_path(env: Mapping[str, str], given: str | None) -> Path | None:
     return BASELINE if BASELINE.is_file() else None
 
 
-def grade(record: Record, base_url: str, redactor: Redactor, baseline: Path | None) -> Outcome:
+def grade(
+    record: Record,
+    base_url: str,
+    redactor: Redactor,
+    baseline: Path | None,
+    spec_path: Path = SPEC_PATH,
+) -> Outcome:
     """Check and grade a record against today's spec (the run and the replay share this)."""
-    spec = spec_data(SPEC_PATH)
+    spec = spec_data(spec_path)
     config = schema_config(base_url)
-    schema = load_schema(config)
+    schema = load_schema(config, spec)
     accepted = load_baseline(baseline) if baseline is not None else None
     grader = Grader(spec, Validator(schema, base_url), config, redactor, accepted)
     return grader.grade(record)
@@ -145,8 +150,9 @@ def run_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 
 def replay_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     record = read_record(Path(args.cassette))
-    redactor = Redactor(keep=[WRONG_KEY, UNKNOWN_TOKEN])
-    outcome = grade(record, record.target, redactor, _baseline_path(env, args.baseline))
+    redactor = redactor_for()
+    baseline = _baseline_path(env, args.baseline)
+    outcome = grade(record, record.target, redactor, baseline, Path(args.spec))
     return _finish(outcome, Path(args.report_dir), redactor, quiet=False)
 
 
@@ -194,6 +200,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     replay.add_argument("cassette")
     reports(replay, REPORT_DIR / "replay")
     replay.add_argument("--baseline", help="accepted-drift file")
+    replay.add_argument(
+        "--spec", default=str(SPEC_PATH), help="the spec to judge by (today's spec/smspartner.yaml)"
+    )
     replay.set_defaults(handler=replay_command)
     compare = commands.add_parser("compare", help="what changed between two recordings")
     compare.add_argument("old")

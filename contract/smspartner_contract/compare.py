@@ -19,11 +19,10 @@ from pathlib import Path
 from typing import Any
 
 from deepdiff import DeepDiff
-from smspartner_client.redact import Redactor
 
 from smspartner_contract.cassette import Interaction, RecordedResponse, load_cassette
-from smspartner_contract.checks import UNKNOWN_TOKEN, WRONG_KEY
 from smspartner_contract.positional_xml import PositionalXmlError, decode
+from smspartner_contract.run import redactor_for
 
 HEADERS_THAT_MATTER = ("content-type", "allow", "retry-after", "location", "www-authenticate")
 """Besides these, any `x-ratelimit-*` header is compared; dates, servers and lengths are not."""
@@ -148,7 +147,7 @@ def compare(
 def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
     """Write compare.md and compare.json; 0 when nothing changed, 1 otherwise."""
     diffs, compared = compare(load_cassette(old_path), load_cassette(new_path))
-    mask = Redactor(keep=[WRONG_KEY, UNKNOWN_TOKEN]).mask
+    mask = redactor_for().mask
     lines = [
         "# What the API answered differently",
         "",

@@ -30,7 +30,7 @@ from schemathesis.schemas import BaseSchema
 from smspartner_client.redact import Redactor
 
 from smspartner_contract import ledger
-from smspartner_contract.checks import nb_data_assumption
+from smspartner_contract.checks import is_error, nb_data_assumption
 from smspartner_contract.exercise import OperationCoverage, any_envelope, coverage, exercised
 from smspartner_contract.plan import required_query
 from smspartner_contract.run import Record, load_schema
@@ -48,13 +48,6 @@ RELAXABLE = frozenset(
     }
 )
 ACCEPTANCE = frozenset({"negative_data_rejection", "positive_data_acceptance"})
-WHOLE_ANSWER = (
-    "status_code_conformance",
-    "content_type_conformance",
-    "response_schema_conformance",
-)
-"""A guess explains a failure only if, without it, the answer conforms as a whole: a 201
-success is not explained by the error-status guess just because its status then passes."""
 _SHOWN = 80
 
 
@@ -114,6 +107,9 @@ class Outcome:
     """Operations without a success answer; `fatal_gaps` ones make the run unusable."""
     fatal_gaps: list[str] = field(default_factory=list)
     checks: int = 0
+    """Check runs (one check on one answer)."""
+    checked: set[str] = field(default_factory=set)
+    """The names of the checks that ran on at least one answer."""
 
     def counted(self, category: str) -> list[Finding]:
         return [f for f in self.findings if f.category == category and f.accepted is None]
@@ -122,6 +118,8 @@ class Outcome:
     def exit_code(self) -> int:
         if self.record.interrupted is not None:
             return 128 + self.record.interrupted
+        if self.record.unusable:
+            return EXIT_UNUSABLE
         if self.counted(BREAKING):
             return EXIT_BREAKING
         if self.record.stopped or self.errors or self.fatal_gaps:
@@ -183,6 +181,16 @@ def _expired(baseline: Baseline, today: dt.date) -> list[BaselineEntry]:
 
 
 # ---- reading failures ----------------------------------------------------------------------------
+
+
+def identity(failure: Failure) -> tuple[Any, ...]:
+    """What makes a failure the same under another view of the spec: its kind, and for a
+    schema failure the field and the keyword (schema paths move when a view changes)."""
+    path = getattr(failure, "instance_path", None)
+    schema_path = getattr(failure, "schema_path", None)
+    if path is not None and schema_path:
+        return type(failure).__name__, tuple(path), str(list(schema_path)[-1])
+    return type(failure).__name__, failure._unique_key
 
 
 def _cut(text: str) -> str:
@@ -251,8 +259,9 @@ class Grader:
         self.baseline = baseline
         self.today = today or dt.date.today()
         self._views: dict[frozenset[str], BaseSchema] = {}
-        self._passes: dict[tuple[Any, ...], bool] = {}
+        self._left: dict[tuple[Any, ...], set[Any]] = {}
         self.relaxable = ledger.relaxable(spec)
+        self.status_guesses = {m.id for m in ledger.marks(spec) if m.kind == "response"}
         self.guessed_parameters = ledger.parameter_enums(spec)
 
     # -- the relaxed re-check ----------------------------------------------------------------------
@@ -262,7 +271,8 @@ class Grader:
             self._views[ids] = load_schema(self.config, ledger.relaxed(self.spec, ids))
         return self._views[ids]
 
-    def _passes_without(self, validated: Validated, check: str, ids: frozenset[str]) -> bool:
+    def _left_without(self, validated: Validated, check: str, ids: frozenset[str]) -> set[Any]:
+        """What `check` still finds on this answer when the guesses `ids` are dropped."""
         interaction = validated.interaction
         response = interaction.response
         assert response is not None
@@ -275,22 +285,32 @@ class Grader:
             response.headers,
             response.body,
         )
-        if key not in self._passes:
-            names = tuple(dict.fromkeys((check, *WHOLE_ANSWER)))
-            self._passes[key] = self.validator.passes(interaction, names, self._view(ids))
-        return self._passes[key]
+        if key not in self._left:
+            found = self.validator.failures_under(interaction, [check], self._view(ids))
+            self._left[key] = {identity(item.failure) for item in found}
+        return self._left[key]
 
-    def explain(self, validated: Validated, check: str) -> tuple[str, ...] | None:
-        """The fewest guesses whose dropping makes `check` pass on this answer, or None."""
-        for ident in self.relaxable:
-            if self._passes_without(validated, check, frozenset({ident})):
+    def explain(self, validated: Validated, found: CheckFailure) -> tuple[str, ...] | None:
+        """The fewest guesses whose dropping makes this failure go away, or None.
+
+        The error-status guesses only explain an answer that is an error envelope (code not
+        200, "all went well"): a success answer at HTTP 201, or with `success: false`, is not.
+        """
+        error = is_error(any_envelope(validated.interaction))
+        candidates = [i for i in self.relaxable if error or i not in self.status_guesses]
+        me, check = identity(found.failure), found.check
+
+        def gone(ids: set[str]) -> bool:
+            return me not in self._left_without(validated, check, frozenset(ids))
+
+        for ident in candidates:
+            if gone({ident}):
                 return (ident,)
-        every = frozenset(self.relaxable)
-        if not self._passes_without(validated, check, every):
+        needed = set(candidates)
+        if not gone(needed):
             return None
-        needed = set(every)
-        for ident in self.relaxable:
-            if self._passes_without(validated, check, frozenset(needed - {ident})):
+        for ident in candidates:
+            if gone(needed - {ident}):
                 needed.discard(ident)
         return tuple(sorted(needed))
 
@@ -313,8 +333,7 @@ class Grader:
         query = dict(validated.interaction.request.query)
         for name, (ident, enum) in self.guessed_parameters.items():
             if name in query and query[name] not in enum:
-                shape = any_envelope(validated.interaction)
-                return None if shape is not None and shape[0] is False else ident
+                return None if is_error(any_envelope(validated.interaction)) else ident
         return None
 
     def classify(self, validated: Validated, found: CheckFailure) -> tuple[str, tuple[str, ...]]:
@@ -328,13 +347,12 @@ class Grader:
             ident = nb_data_assumption(self.spec)
             return (ASSUMPTION, (ident,)) if ident else (BREAKING, ())
         if check in ACCEPTANCE:
-            shape = any_envelope(validated.interaction)
             ident = self._error_status_guess(validated.interaction.operation)
-            if shape is not None and shape[0] is False and ident is not None:
+            if is_error(any_envelope(validated.interaction)) and ident is not None:
                 return ASSUMPTION, (ident,)
             return BREAKING, ()
         if check in RELAXABLE:
-            explained = self.explain(validated, check)
+            explained = self.explain(validated, found)
             if explained:
                 return ASSUMPTION, explained
         return BREAKING, ()
@@ -413,6 +431,7 @@ class Grader:
         for interaction in record.interactions:
             validated = self.validator.validate(interaction)
             outcome.checks += len(validated.ran)
+            outcome.checked |= set(validated.ran)
             outcome.errors += [
                 self.redactor.mask(f"{interaction.operation} ({interaction.id}): {error}")
                 for error in validated.errors

@@ -145,6 +145,7 @@ def to_cassette(record: Record, redactor: Redactor, spec_version: str) -> Casset
             "errors": [replace(error) for error in record.errors],
             "stopped": None if record.stopped is None else replace(record.stopped),
             "interrupted": record.interrupted,
+            "unusable": record.unusable,
         },
     )
 
@@ -179,6 +180,7 @@ def to_record(cassette: Cassette) -> Record:
         errors=[str(error) for error in run.get("errors", [])],
         stopped=None if run.get("stopped") is None else str(run["stopped"]),
         interrupted=int(interrupted) if isinstance(interrupted, int) else None,
+        unusable=bool(run.get("unusable", False)),
         seconds=float(run.get("seconds", 0.0)),
     )
 

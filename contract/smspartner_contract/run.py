@@ -44,6 +44,11 @@ from smspartner_contract.spec import SPEC_PATH, spec_data
 from smspartner_contract.validate import request_record, response_record
 
 LIVE, FULL = "live", "full"
+PROBE_SINK = "http://127.0.0.1:1"
+"""Where schemathesis's probing phase goes: it sends its own requests with `requests`, outside
+the app the run hands it, so the engine's base URL is a closed loopback port (refused at once)
+and every request that reaches the target goes through the app: the bounded sender, or the
+in-process app of a test."""
 KEY_ERRORS = frozenset({1, 10})
 ACCOUNT_ERRORS = frozenset({20, 30, 40, 96})
 """Account disabled or blocked, API access denied, IP not authorized: no run can be made."""
@@ -104,11 +109,20 @@ class Record:
     refused) or broke a limit (no answer in time, too large, too deep, rate limited)."""
     interrupted: int | None = None
     """The signal that interrupted the run (2 for Ctrl-C), None if it was not."""
+    unusable: bool = False
+    """The first probe showed the target is not the API or refuses the key: nothing it
+    answered is judged (exit 2 whatever the checks said)."""
     seconds: float = 0.0
 
 
-def redactor_for(target: Target) -> Redactor:
-    """The run's masking: the key, the rental token (the probes' public values are kept)."""
+def redactor_for(target: Target | None = None) -> Redactor:
+    """The run's masking: the key, the rental token (the probes' public values are kept).
+
+    Without a target (a replay, a comparison: the values are placeholders already), `apiKey=`
+    values and phone numbers are still found by pattern.
+    """
+    if target is None:
+        return Redactor(keep=[WRONG_KEY, UNKNOWN_TOKEN])
     tokens = [target.rental_token] if target.rental_token else []
     return Redactor(secrets=[target.api_key], tokens=tokens, keep=[WRONG_KEY, UNKNOWN_TOKEN])
 
@@ -252,8 +266,9 @@ class Runner:
             rental_token=target.rental_token is not None,
             gaps=gaps,
         )
+        engine_url = PROBE_SINK + self.base_path
         self.schema = load_schema(
-            schema_config(target.base_url, api_key=target.api_key, settings=settings, target=target)
+            schema_config(engine_url, api_key=target.api_key, settings=settings, target=target)
         )
         self.schema.app = target.app if target.app is not None else self.forwarder
 
@@ -311,6 +326,7 @@ class Runner:
                     check_usable(interaction, self.target.base_url)
                 except Unusable as exc:
                     self.record.stopped = self.redactor.mask(str(exc))
+                    self.record.unusable = True
                     return
 
     def _run_phases(self) -> None:

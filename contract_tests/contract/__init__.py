@@ -1,1 +1,0 @@
-"""The contract run: schemathesis on spec/smspartner.yaml against the emulator or a URL."""

@@ -1,0 +1,77 @@
+"""Helpers of the contract tests: a run in-process, a run through the console script, and the
+search of every output for a secret (whole, percent-encoded, or any 8-character part of it)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote, quote_plus
+
+from smspartner_contract.cli import grade
+from smspartner_contract.grading import Outcome
+from smspartner_contract.run import FULL, Record, Runner, Settings, Target, redactor_for
+
+DEMO_KEY = "demo-api-key"
+DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
+IN_PROCESS_URL = "http://127.0.0.1/v1"
+CLI = Path(sys.executable).parent / "smspartner-contract"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_in_process(
+    app: Any, *, mode: str = FULL, token: str | None = DOCS_TOKEN, examples: int = 20
+) -> tuple[Record, Outcome]:
+    """A contract run against an ASGI app, in-process, and its grading."""
+    target = Target(IN_PROCESS_URL, DEMO_KEY, token, app=app)
+    record = Runner(target, Settings(mode=mode, max_examples=examples)).run()
+    return record, grade(record, target.base_url, redactor_for(target), None)
+
+
+def run_cli(
+    cwd: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 240
+) -> subprocess.CompletedProcess[str]:
+    """`smspartner-contract ARGS` in `cwd`, with only the SMSPARTNER_ variables given."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SMSPARTNER_")}
+    clean.setdefault("SMSPARTNER_CONTRACT_EXAMPLES", "10")
+    clean.update(env or {})
+    return subprocess.run(
+        [str(CLI), *args],
+        cwd=cwd,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def outputs(result: subprocess.CompletedProcess[str], cwd: Path) -> str:
+    """stdout, stderr and every file the run wrote under build/ (reports and the cassette)."""
+    files = sorted(p for p in (cwd / "build").rglob("*") if p.is_file())
+    return "\n".join([result.stdout, result.stderr, *(p.read_text("utf-8") for p in files)])
+
+
+def one_line(result: subprocess.CompletedProcess[str], code: int = 2) -> str:
+    """The single stderr line of a run that exits `code` (no traceback)."""
+    assert result.returncode == code, result.stdout[-3000:] + result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    return lines[0]
+
+
+def forms(secret: str, window: int = 8) -> list[str]:
+    """The ways a secret could leak: whole, URL-encoded, and every `window`-character part of
+    it (a mask shows at most a token's first four characters, or a phone number's first three
+    and last two: any part of 8, or 6 for a phone number, would be more)."""
+    found = {secret, quote(secret, safe=""), quote_plus(secret)}
+    found |= {secret[i : i + window] for i in range(len(secret) - window + 1)}
+    return sorted(found)
+
+
+def assert_hidden(text: str, secret: str, *, window: int = 8) -> None:
+    for form in forms(secret, window):
+        assert form not in text, f"{form!r} (a form of a secret) is in the output"

@@ -1,0 +1,129 @@
+"""No output of a run carries the API key, a rental token or a phone number of the STOP list.
+
+The target here is hostile on purpose: it answers like the emulator, with distinctive
+numbers, token and key, and echoes them where a report would quote them (a date field holding
+the raw query, a status holding the token, digits holding the key, national numbers that
+refute the phone guess). Every output is searched: stdout, stderr, summary.md, junit.xml,
+report.json and the cassette, for each value whole, URL-encoded and any 8-character part
+(6 for a phone number, of which a mask shows the first three and last two).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from smspartner_emulator import create_app, load_fixtures
+from smspartner_emulator.server import serving
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from contract_tests.runs import ROOT, assert_hidden, outputs, run_cli
+
+KEY = "Kx7-team/key+value-2026"
+TOKEN = "5e3a9c0d7f1b2468ace013579bdf2468ace01357"  # noqa: S105 (a made-up rental token)
+PHONES = ("+33698765432", "+33698765431")
+NATIONAL = "0698765439"
+DEFAULT_FIXTURES = ROOT / "emulator" / "smspartner_emulator" / "fixtures" / "default.yaml"
+
+
+class Echoing:
+    """Answers like the wrapped emulator, but quotes the request where reports quote answers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Message] = []
+
+        async def keep(message: Message) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, keep)
+        start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+        headers = dict(start["headers"])
+        if headers.get(b"content-type", b"").startswith(b"application/json"):
+            body = json.dumps(self.rewrite(json.loads(body), scope)).encode()
+            headers[b"content-length"] = str(len(body)).encode()
+        await send({**start, "headers": list(headers.items())})
+        await send({"type": "http.response.body", "body": body})
+
+    @staticmethod
+    def rewrite(data: Any, scope: Scope) -> Any:
+        query = scope["query_string"].decode("latin-1")
+        if isinstance(data, dict) and data.get("success") is False:
+            data["message"] = f"requested: {query}"
+        elif isinstance(data, dict) and isinstance(data.get("data"), list) and data["data"]:
+            data["data"][0]["phoneNumber"] = NATIONAL
+            data["data"][0]["createdAt"] = query
+        elif isinstance(data, dict) and "location" in data:
+            data["status"] = TOKEN
+            data["file"]["phoneNumbers"] = f"key {KEY}"
+        return data
+
+
+@pytest.fixture(scope="module")
+def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    data = yaml.safe_load(DEFAULT_FIXTURES.read_text(encoding="utf-8"))
+    data["api_keys"] = [KEY]
+    data["stop_list"][0]["phoneNumber"], data["stop_list"][1]["phoneNumber"] = PHONES
+    data["rentals"][-1]["token"] = TOKEN
+    path = tmp_path_factory.mktemp("fixtures") / "hostile.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    with serving(Echoing(create_app(load_fixtures(path), access_log=False))) as url:
+        yield url
+
+
+def test_no_output_carries_the_key_a_token_or_a_phone_number(
+    tmp_path: Path, hostile_url: str
+) -> None:
+    env = {
+        "SMSPARTNER_BASE_URL": hostile_url,
+        "SMSPARTNER_API_KEY": KEY,
+        "SMSPARTNER_RENTAL_TOKEN": TOKEN,
+        "SMSPARTNER_CONTRACT_EXAMPLES": "5",
+    }
+    result = run_cli(tmp_path, env=env)
+    assert result.returncode == 4, result.stdout + result.stderr  # guesses refuted, no break
+    text = outputs(result, tmp_path)
+    report = json.loads((tmp_path / "build" / "contract" / "report.json").read_text("utf-8"))
+    refuted = {a["id"] for a in report["assumptions"] if a["verdict"] == "refuted"}
+    assert {"phone-number-format", "created-at-format", "rental-status-texts"} <= refuted
+    assert_hidden(text, KEY)
+    assert_hidden(text, TOKEN)
+    for number in (*PHONES, NATIONAL):
+        assert_hidden(text, number, window=6)
+    observed = {a["id"]: a["observed"] for a in report["assumptions"]}
+    assert "069•••••39" in observed["phone-number-format"]
+    assert "5e3a••••" in observed["rental-status-texts"]
+    cassette = (tmp_path / "build" / "contract" / "cassette.yaml").read_text("utf-8")
+    assert "REDACTED-API-KEY" in cassette
+    # A phone number becomes a placeholder of its shape: a counter after its first characters.
+    assert re.search(r'"phoneNumber": ?"\+330{6}\d{3}"', cassette)
+    assert re.search(r'"phoneNumber": ?"060{5}\d{3}"', cassette)
+
+
+def test_a_replay_of_that_recording_carries_none_of_them_either(
+    tmp_path: Path, hostile_url: str
+) -> None:
+    env = {
+        "SMSPARTNER_BASE_URL": hostile_url,
+        "SMSPARTNER_API_KEY": KEY,
+        "SMSPARTNER_RENTAL_TOKEN": TOKEN,
+        "SMSPARTNER_CONTRACT_MODE": "live",
+    }
+    first = run_cli(tmp_path, env=env)
+    replay = run_cli(tmp_path, "replay", "build/contract/cassette.yaml")
+    assert replay.returncode == first.returncode == 4, replay.stdout + replay.stderr
+    text = outputs(replay, tmp_path)
+    assert_hidden(text, KEY)
+    assert_hidden(text, TOKEN)
+    for number in (*PHONES, NATIONAL):
+        assert_hidden(text, number, window=6)
