@@ -22,15 +22,20 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
 
+PROJECT_STAMP := $(VENV)/.project-installed
 CLIENT_STAMP := $(VENV)/.client-installed
-# Once the venv exists nothing below needs the network: both projects are installed editable
-# with the pinned hatchling of the venv (no build isolation) and --offline.
+# Once the venv exists nothing below needs the network: a change of pyproject.toml only
+# reinstalls the two projects, editable, with the pinned hatchling of the venv (no build
+# isolation) and --offline. Only a new requirements.lock goes back to the package index.
 UV_LOCAL := $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation --offline
 
-$(VENV_STAMP): requirements.lock pyproject.toml
+$(VENV_STAMP): requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
+	touch $@
+
+$(PROJECT_STAMP): $(VENV_STAMP) pyproject.toml
 	$(UV_LOCAL) -e .
 	touch $@
 
@@ -42,7 +47,7 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-setup: $(VENV_STAMP) $(CLIENT_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
+setup: $(PROJECT_STAMP) $(CLIENT_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
 
 lint: setup ## Spec validity, style ruleset, examples vs schemas; ruff and mypy on our Python
 	$(VENV)/bin/openapi-spec-validator $(SPEC)
