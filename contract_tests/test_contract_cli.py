@@ -199,3 +199,16 @@ def test_help_names_the_commands_and_the_environment(tmp_path: Path) -> None:
     assert result.returncode == 0
     for word in ("replay", "compare", "parity", "assumptions", "SMSPARTNER_BASE_URL"):
         assert word in result.stdout
+
+
+def test_the_live_workflow_keeps_the_exit_status_and_compares_recordings() -> None:
+    workflow = yaml.safe_load((ROOT / "examples" / "contract-live.yml").read_text("utf-8"))
+    steps = workflow["jobs"]["contract"]["steps"]
+    runs = [step.get("run", "") for step in steps]
+    contract = next(step for step in steps if "SMSPARTNER_BASE_URL" in step.get("env", {}))
+    assert contract["run"].strip() == ".venv/bin/smspartner-contract run"
+    assert contract["env"]["SMSPARTNER_API_KEY"] == "${{ secrets.SMSPARTNER_API_KEY }}"
+    assert not any("make contract" in run for run in runs)
+    assert any("smspartner-contract compare previous/cassette.yaml" in run for run in runs)
+    restored = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache/restore")]
+    assert restored and restored[0]["with"]["path"] == "previous/cassette.yaml"
