@@ -1,27 +1,91 @@
-"""SMS Partner emulator: GET /v1/stop-sms/list and GET /v1/location/status, from the docs."""
+"""SMS Partner emulator: GET /v1/stop-sms/list and GET /v1/location/status, from the docs.
 
-from smspartner_emulator.app import create_app
-from smspartner_emulator.fixtures import (
-    Cost,
-    Fixtures,
-    FixturesError,
-    Rental,
-    StopEntry,
-    TargetArea,
-    Targeting,
-    default_fixtures,
-    load_fixtures,
-)
+The names below are imported on first use: the package's pytest plugin is loaded by every
+pytest run of an environment where it is installed, and must cost nothing until it is used.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from smspartner_emulator.app import Emulator, create_app
+    from smspartner_emulator.drift import CATALOGUE, Drift
+    from smspartner_emulator.fixtures import (
+        Cost,
+        Fixtures,
+        FixturesError,
+        Rental,
+        StopEntry,
+        TargetArea,
+        Targeting,
+        default_fixtures,
+        load_fixtures,
+    )
+    from smspartner_emulator.limits import Limits
+    from smspartner_emulator.process import EmulatorStartError, RunningEmulator, started_emulator
+    from smspartner_emulator.replay import ReplayError
+    from smspartner_emulator.scenarios import SCENARIOS, Scenario, UnknownScenario
+    from smspartner_emulator.server import ServerStartError, serving
+
+_HOMES = {
+    "smspartner_emulator.app": ("Emulator", "create_app"),
+    "smspartner_emulator.drift": ("CATALOGUE", "Drift"),
+    "smspartner_emulator.fixtures": (
+        "Cost",
+        "Fixtures",
+        "FixturesError",
+        "Rental",
+        "StopEntry",
+        "TargetArea",
+        "Targeting",
+        "default_fixtures",
+        "load_fixtures",
+    ),
+    "smspartner_emulator.limits": ("Limits",),
+    "smspartner_emulator.process": ("EmulatorStartError", "RunningEmulator", "started_emulator"),
+    "smspartner_emulator.replay": ("ReplayError",),
+    "smspartner_emulator.scenarios": ("SCENARIOS", "Scenario", "UnknownScenario"),
+    "smspartner_emulator.server": ("ServerStartError", "serving"),
+}
+_MODULE_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
+    "CATALOGUE",
+    "SCENARIOS",
     "Cost",
+    "Drift",
+    "Emulator",
+    "EmulatorStartError",
     "Fixtures",
     "FixturesError",
+    "Limits",
     "Rental",
+    "ReplayError",
+    "RunningEmulator",
+    "Scenario",
+    "ServerStartError",
     "StopEntry",
     "TargetArea",
     "Targeting",
+    "UnknownScenario",
     "create_app",
     "default_fixtures",
     "load_fixtures",
+    "serving",
+    "started_emulator",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _MODULE_OF.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -1,13 +1,15 @@
 """Every answer the emulator can give, built once as ready-to-send responses.
 
 A request then costs a few dict lookups: no encoding and no I/O. Each answer exists for GET
-(with body) and HEAD (same headers, empty body).
+(with body) and HEAD (same headers, empty body). Answers are first built as `Draft`s (data,
+status, media type) so that a scenario can change them before they are encoded: a drift or a
+fault edits drafts, never encoded bytes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from enum import IntEnum
 from typing import Literal
 
@@ -20,6 +22,8 @@ Format = Literal["json", "xml"]
 FORMATS: tuple[Format, ...] = ("json", "xml")
 MEDIA_TYPES: Mapping[Format, str] = {"json": "application/json", "xml": "application/xml"}
 ALLOW = "GET, HEAD"
+Role = Literal["success", "error"]
+"""`success`: a 200 answer of an endpoint; `error`: any error envelope."""
 
 
 class Code(IntEnum):
@@ -67,7 +71,7 @@ class Answer:
 
 
 def make_answer(
-    body: bytes, status: int, media_type: str, headers: Mapping[str, str] | None = None
+    body: bytes, status: int, media_type: str | None, headers: Mapping[str, str] | None = None
 ) -> Answer:
     """Build both responses; HEAD announces the GET body's length but sends nothing."""
     extra = dict(headers or {})
@@ -81,13 +85,56 @@ def make_answer(
     return Answer(get=get, head=head)
 
 
-def envelope(code: Code) -> dict[str, Value]:
+def envelope(code: int, message: str) -> dict[str, Value]:
     """The error envelope shared by every error."""
-    return {"success": False, "code": int(code), "message": MESSAGES[code]}
+    return {"success": False, "code": code, "message": message}
 
 
 def encode(answer: Mapping[str, Value], fmt: Format) -> bytes:
     return to_xml(answer) if fmt == "xml" else to_json(answer)
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An answer before encoding: what a scenario may change.
+
+    `page` is a body sent as is instead of `data` (an HTML error page); with `cut`, only the
+    first half of the encoded body is sent (a well-framed HTTP answer whose JSON or XML is
+    broken).
+    """
+
+    data: Mapping[str, Value]
+    fmt: Format
+    status: int
+    role: Role
+    media_type: str
+    headers: Mapping[str, str] = field(default_factory=dict)
+    page: bytes | None = None
+    cut: bool = False
+
+    def body(self) -> bytes:
+        encoded = self.page if self.page is not None else encode(self.data, self.fmt)
+        return encoded[: len(encoded) // 2] if self.cut else encoded
+
+
+Edit = Callable[[Draft], Draft]
+"""A scenario's change to every draft (returns the draft itself when it does not apply)."""
+
+
+def draft(
+    data: Mapping[str, Value],
+    fmt: Format,
+    status: int,
+    role: Role,
+    headers: Mapping[str, str] | None = None,
+) -> Draft:
+    return Draft(data, fmt, status, role, MEDIA_TYPES[fmt], dict(headers or {}))
+
+
+def error_draft(
+    code: Code, fmt: Format, status: int, headers: Mapping[str, str] | None = None
+) -> Draft:
+    return draft(envelope(int(code), MESSAGES[code]), fmt, status, "error", headers)
 
 
 def stop_list_body(fixtures: Fixtures) -> dict[str, Value]:
@@ -133,17 +180,12 @@ def rental_body(rental: Rental) -> dict[str, Value]:
     }
 
 
-def _per_format(body: Mapping[str, Value], status: int) -> dict[Format, Answer]:
-    return {fmt: make_answer(encode(body, fmt), status, MEDIA_TYPES[fmt]) for fmt in FORMATS}
-
-
-def _json_error(code: Code, status: int, headers: Mapping[str, str] | None = None) -> Answer:
-    return make_answer(to_json(envelope(code)), status, MEDIA_TYPES["json"], headers)
-
-
 @dataclass(frozen=True, slots=True)
 class Answers:
-    """All answers of one fixtures set, looked up by format, code or token."""
+    """All answers of one fixtures set (under one scenario), by format, code or token.
+
+    With `any_key`, the API key is not checked at all (a drift: auth not enforced).
+    """
 
     api_keys: frozenset[str]
     stop_list: Mapping[Format, Answer]
@@ -153,25 +195,34 @@ class Answers:
     not_found: Answer
     method_not_allowed: Answer
     internal_error: Answer
+    any_key: bool = False
 
 
-def build_answers(fixtures: Fixtures) -> Answers:
-    """Encode everything the fixtures can produce."""
+def build_answers(
+    fixtures: Fixtures, edit: Edit | None = None, *, any_key: bool = False
+) -> Answers:
+    """Encode everything the fixtures can produce, each draft changed by `edit` first."""
+
+    def finish(one: Draft) -> Answer:
+        done = one if edit is None else edit(one)
+        return make_answer(done.body(), done.status, done.media_type, done.headers)
+
+    def per_format(body: Mapping[str, Value]) -> dict[Format, Answer]:
+        return {fmt: finish(draft(body, fmt, 200, "success")) for fmt in FORMATS}
+
     return Answers(
         api_keys=frozenset(fixtures.api_keys),
-        stop_list=_per_format(stop_list_body(fixtures), 200),
-        rentals={
-            rental.token: _per_format(rental_body(rental), 200) for rental in fixtures.rentals
-        },
+        stop_list=per_format(stop_list_body(fixtures)),
+        rentals={rental.token: per_format(rental_body(rental)) for rental in fixtures.rentals},
         errors={
-            fmt: {
-                code: make_answer(encode(envelope(code), fmt), 400, MEDIA_TYPES[fmt])
-                for code in API_ERRORS
-            }
+            fmt: {code: finish(error_draft(code, fmt, 400)) for code in API_ERRORS}
             for fmt in FORMATS
         },
-        bad_format=_json_error(Code.BAD_FORMAT, 400),
-        not_found=_json_error(Code.NOT_FOUND, 404),
-        method_not_allowed=_json_error(Code.METHOD_NOT_ALLOWED, 405, {"Allow": ALLOW}),
-        internal_error=_json_error(Code.INTERNAL, 500),
+        bad_format=finish(error_draft(Code.BAD_FORMAT, "json", 400)),
+        not_found=finish(error_draft(Code.NOT_FOUND, "json", 404)),
+        method_not_allowed=finish(
+            error_draft(Code.METHOD_NOT_ALLOWED, "json", 405, {"Allow": ALLOW})
+        ),
+        internal_error=finish(error_draft(Code.INTERNAL, "json", 500)),
+        any_key=any_key,
     )

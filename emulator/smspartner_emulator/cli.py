@@ -3,8 +3,8 @@
 Binding before uvicorn starts lets `--port 0` report the real port: once listening, the
 command prints exactly one line to stdout, `smspartner-emulator serving http://HOST:PORT/v1`.
 Logs go to stderr. SIGTERM and SIGINT shut down gracefully (in-flight requests finish) and
-the exit status is 0; bad fixtures exit 2 and a socket that cannot be bound exits 1, each
-with one line on stderr.
+the exit status is 0; bad fixtures, an unknown scenario or an unusable cassette exit 2 and a
+socket that cannot be bound exits 1, each with one line on stderr.
 """
 
 from __future__ import annotations
@@ -12,26 +12,26 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import math
 import signal
 import socket
 import sys
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 
 import uvicorn
 
-from smspartner_emulator.app import BASE_PATH, create_app
-from smspartner_emulator.fixtures import Fixtures, FixturesError, default_fixtures, load_fixtures
+from smspartner_emulator.lifeline import exit_with_parent
+from smspartner_emulator.limits import MAX_CONNECTIONS, REQUEST_TIMEOUT, Limits
 
 PROG = "smspartner-emulator"
 ANNOUNCE = f"{PROG} serving "
 """The start of the one stdout line, followed by the base URL, printed once listening."""
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
-EXIT_BAD_FIXTURES = 2
+EXIT_BAD_INPUT = 2
 EXIT_CANNOT_LISTEN = 1
 _SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 MAX_LATENCY = 600.0
-GRACEFUL_SHUTDOWN_SECONDS = 30.0
-"""How long in-flight requests may take to finish after SIGTERM before connections close."""
+MAX_REQUEST_TIMEOUT = 600.0
 
 
 def _port(text: str) -> int:
@@ -44,14 +44,28 @@ def _port(text: str) -> int:
     return port
 
 
-def _seconds(text: str) -> float:
+def _seconds(low: float, high: float, *, zero: bool) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            seconds = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+        if not low <= seconds <= high or (seconds == 0 and not zero):  # also refuses NaN
+            bound = "0" if zero else "above 0"
+            raise argparse.ArgumentTypeError(f"out of range ({bound} to {high:g}): {text}")
+        return seconds
+
+    return parse
+
+
+def _count(text: str) -> int:
     try:
-        seconds = float(text)
+        count = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if not 0 <= seconds <= MAX_LATENCY:  # also refuses NaN
-        raise argparse.ArgumentTypeError(f"latency out of range 0-{MAX_LATENCY:g}: {text}")
-    return seconds
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if count < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {count}")
+    return count
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -64,34 +78,42 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         "--fixtures", metavar="FILE", help="YAML fixtures that replace the built-in ones"
     )
     parser.add_argument(
+        "--replay",
+        metavar="CASSETTE",
+        help="play a contract run's recording: a recorded request gets the recorded answer",
+    )
+    parser.add_argument(
+        "--scenario",
+        default=None,
+        metavar="NAME",
+        help="misbehave for every request naming none with `Prefer: scenario=` (none)",
+    )
+    parser.add_argument(
+        "--list-scenarios", action="store_true", help="print the scenarios, one a line, and exit"
+    )
+    parser.add_argument(
         "--latency",
-        type=_seconds,
+        type=_seconds(0, MAX_LATENCY, zero=True),
         default=0.0,
         metavar="SECONDS",
         help="delay every answer, to play a slow API (0)",
     )
+    parser.add_argument(
+        "--max-connections",
+        type=_count,
+        default=MAX_CONNECTIONS,
+        metavar="N",
+        help=f"open connections served at once; beyond, HTTP 503 ({MAX_CONNECTIONS})",
+    )
+    parser.add_argument(
+        "--request-timeout",
+        type=_seconds(0, MAX_REQUEST_TIMEOUT, zero=False),
+        default=REQUEST_TIMEOUT,
+        metavar="SECONDS",
+        help=f"close a connection whose request is not complete in time ({REQUEST_TIMEOUT:g})",
+    )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(info)")
     return parser.parse_args(argv)
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A bound TCP socket for host:port (IPv4 or IPv6); uvicorn calls listen() on it."""
-    family, kind, proto, _, address = socket.getaddrinfo(
-        host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
-    )[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-    except OSError:
-        sock.close()
-        raise
-    return sock
-
-
-def base_url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}{BASE_PATH}"
 
 
 class EmulatorServer(uvicorn.Server):
@@ -123,21 +145,44 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _serve(args: argparse.Namespace, fixtures: Fixtures) -> int:
-    app = create_app(fixtures, access_log=True, latency=args.latency)
+def _serve(args: argparse.Namespace) -> int:
+    # Imported here: `--help`, `--list-scenarios` and option errors answer without them.
+    from uvicorn.config import LOGGING_CONFIG
+
+    from smspartner_emulator.app import create_app
+    from smspartner_emulator.fixtures import FixturesError, default_fixtures, load_fixtures
+    from smspartner_emulator.replay import ReplayError
+    from smspartner_emulator.scenarios import UnknownScenario
+    from smspartner_emulator.server import (
+        GRACEFUL_SHUTDOWN_SECONDS,
+        base_url,
+        bind,
+        uvicorn_config,
+    )
+
+    try:
+        fixtures = load_fixtures(args.fixtures) if args.fixtures else default_fixtures()
+        app = create_app(
+            fixtures,
+            access_log=True,
+            latency=args.latency,
+            scenario=args.scenario,
+            replay=args.replay,
+        )
+    except (FixturesError, UnknownScenario, ReplayError) as exc:
+        return _fail(str(exc), EXIT_BAD_INPUT)
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return _fail(f"cannot listen on {args.host}:{args.port}: {reason}", EXIT_CANNOT_LISTEN)
-    config = uvicorn.Config(
+    limits = Limits(max_connections=args.max_connections, request_timeout=args.request_timeout)
+    config = uvicorn_config(
         app,
-        loop="uvloop",
-        http="httptools",
-        lifespan="off",
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS + args.latency,
-        access_log=False,  # ours masks the API key, uvicorn's would print it
+        limits,
         log_level=args.log_level,
+        log_config=LOGGING_CONFIG,
+        graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS + math.ceil(args.latency),
     )
     server = EmulatorServer(config, base_url(args.host, sock.getsockname()[1]))
     try:
@@ -148,16 +193,19 @@ def _serve(args: argparse.Namespace, fixtures: Fixtures) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    exit_with_parent()
     args = parse_args(argv)
+    if args.list_scenarios:
+        from smspartner_emulator.scenarios import listing
+
+        print("\n".join(listing()))
+        return 0
     logging.basicConfig(
         level=args.log_level.upper(),
         stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
-        fixtures = load_fixtures(args.fixtures) if args.fixtures else default_fixtures()
-        return _serve(args, fixtures)
-    except FixturesError as exc:
-        return _fail(str(exc), EXIT_BAD_FIXTURES)
+        return _serve(args)
     except KeyboardInterrupt:  # Ctrl-C before the server took over the signals
         return 130

@@ -1,33 +1,44 @@
-"""Two thin ASGI wrappers: the access log (key masked) and the last-resort guard.
+"""Two thin ASGI wrappers: the access log (secrets masked) and the last-resort guard.
 
 Plain ASGI rather than BaseHTTPMiddleware: they add one function call per request.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
+from typing import TYPE_CHECKING
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from smspartner_emulator.answers import Answer
-from smspartner_emulator.query import masked_query, printable
+from smspartner_emulator.query import masked_text, request_line
+
+if TYPE_CHECKING:
+    from smspartner_client.redact import Redactor
 
 ACCESS_LOGGER = logging.getLogger("smspartner_emulator.access")
 ERROR_LOGGER = logging.getLogger("smspartner_emulator.errors")
+LINES_CACHED = 1024
+"""Masked request lines kept (a client repeats the same few requests; masking costs ~30 us)."""
 
 
-def _path(scope: Scope) -> str:
+def _raw_path(scope: Scope) -> bytes:
     raw = scope.get("raw_path")
-    text = raw.decode("latin-1") if isinstance(raw, bytes) else str(scope.get("path", ""))
-    return printable(text)
+    if isinstance(raw, bytes):
+        return raw
+    return str(scope.get("path", "")).encode("utf-8", "surrogateescape")
 
 
 class AccessLog:
-    """One INFO line per request: method, path, query (`apiKey=***`), status, duration."""
+    """One INFO line per request: method, path, query, status, duration; secrets masked."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, redactor: Redactor) -> None:
         self.app = app
+        self.line = functools.lru_cache(maxsize=LINES_CACHED)(
+            functools.partial(request_line, redactor=redactor)
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not ACCESS_LOGGER.isEnabledFor(logging.INFO):
@@ -45,26 +56,24 @@ class AccessLog:
         try:
             await self.app(scope, receive, send_and_note)
         finally:
-            query = masked_query(scope.get("query_string", b""))
-            ACCESS_LOGGER.info(
-                "%s %s%s %d %.2fms",
-                printable(str(scope.get("method", ""))),
-                _path(scope),
-                f"?{query}" if query else "",
-                status,
-                (time.perf_counter() - start) * 1000,
+            line = self.line(
+                str(scope.get("method", "")), _raw_path(scope), scope.get("query_string", b"")
             )
+            ACCESS_LOGGER.info("%s %d %.2fms", line, status, (time.perf_counter() - start) * 1000)
 
 
 class Guard:
     """Turns any exception into the JSON envelope (code 500) and one log line, no traceback.
 
     Tests prove no input reaches it; it exists so that a bug never shows a stack to a client.
+    `ConnectionResetError` goes through: it is the `reset` scenario asking for no answer at all
+    where the server cannot reset the connection (an in-process client).
     """
 
-    def __init__(self, app: ASGIApp, answer: Answer) -> None:
+    def __init__(self, app: ASGIApp, answer: Answer, redactor: Redactor) -> None:
         self.app = app
         self.answer = answer
+        self.redactor = redactor
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -80,7 +89,10 @@ class Guard:
 
         try:
             await self.app(scope, receive, send_and_note)
+        except ConnectionResetError:
+            raise
         except Exception as exc:
-            ERROR_LOGGER.error("unhandled %s while answering %s", type(exc).__name__, _path(scope))
+            path = masked_text(_raw_path(scope), self.redactor)
+            ERROR_LOGGER.error("unhandled %s while answering %s", type(exc).__name__, path)
             if not started:
                 await self.answer.for_method(str(scope.get("method", "")))(scope, receive, send)

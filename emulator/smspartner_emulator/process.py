@@ -1,12 +1,15 @@
 """Run `smspartner-emulator` as a child process: for test suites, the contract run and benches.
 
-`started_emulator()` execs the console script with `--port 0`, waits for its URL line and
-stops it with SIGTERM at the end (SIGKILL if it does not exit in time), so a suite gets the
-real server (uvicorn with its fast loop and parser) on a free loopback port.
+`started_emulator()` runs `python -m smspartner_emulator` with the running interpreter (so it
+works from any environment the package is installed in) on 127.0.0.1 with `--port 0`, waits
+for its URL line and stops it with SIGTERM at the end (SIGKILL if it does not exit in time):
+a suite gets the real server (uvicorn with its fast loop and parser) on a free loopback port.
+Start and stop have deadlines, and the child cannot outlive its parent (`lifeline`).
 """
 
 from __future__ import annotations
 
+import os
 import select
 import signal
 import subprocess
@@ -15,12 +18,13 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO
 
 from smspartner_emulator.cli import ANNOUNCE
+from smspartner_emulator.lifeline import PARENT_ENV
 
-EXECUTABLE = Path(sys.executable).parent / "smspartner-emulator"
+COMMAND = (sys.executable, "-m", "smspartner_emulator")
+"""The CLI, with the interpreter running this code."""
 STARTUP_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 
@@ -49,10 +53,13 @@ class RunningEmulator:
 
 @contextmanager
 def started_emulator(*args: str, stderr: IO[str] | None = None) -> Iterator[RunningEmulator]:
-    """The CLI on 127.0.0.1 and a free port, with `args` added; stderr to `stderr` or dropped."""
-    if not EXECUTABLE.exists():
-        raise EmulatorStartError(f"{EXECUTABLE} not found: run `make setup` first")
-    command = [str(EXECUTABLE), "--host", "127.0.0.1", "--port", "0", *args]
+    """The CLI on 127.0.0.1 and a free port, with `args` added; stderr to `stderr` or dropped.
+
+    EmulatorStartError (one line, with the child's last stderr line when it is ours to read)
+    if it does not print its URL within STARTUP_TIMEOUT seconds.
+    """
+    command = [*COMMAND, "--host", "127.0.0.1", "--port", "0", *args]
+    environment = {**os.environ, PARENT_ENV: str(os.getpid())}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as scratch:
         process = subprocess.Popen(
             command,
@@ -60,9 +67,16 @@ def started_emulator(*args: str, stderr: IO[str] | None = None) -> Iterator[Runn
             stderr=stderr or scratch,
             text=True,
             encoding="utf-8",
+            env=environment,
         )
         try:
-            yield RunningEmulator(_read_url(process), process)
+            url = _read_url(process)
+        except EmulatorStartError as exc:
+            _stop(process)
+            detail = _last_line(scratch if stderr is None else None)
+            raise EmulatorStartError(f"{exc}{detail}") from None
+        try:
+            yield RunningEmulator(url, process)
         finally:
             _stop(process)
 
@@ -72,9 +86,25 @@ def _read_url(process: subprocess.Popen[str]) -> str:
     ready, _, _ = select.select([process.stdout], [], [], STARTUP_TIMEOUT)
     line = process.stdout.readline() if ready else ""
     if not line.startswith(ANNOUNCE):
-        why = f"first line {line.strip()!r}" if line else f"no URL line in {STARTUP_TIMEOUT:g} s"
+        if line:
+            why = f"first line {line.strip()[:200]!r}"
+        elif ready:
+            try:
+                why = f"exit status {process.wait(timeout=STOP_TIMEOUT)}"
+            except subprocess.TimeoutExpired:
+                why = "output closed without a URL line"
+        else:
+            why = f"no URL line in {STARTUP_TIMEOUT:g} s"
         raise EmulatorStartError(f"the emulator did not start ({why})")
     return line.removeprefix(ANNOUNCE).strip().rstrip("/")
+
+
+def _last_line(scratch: IO[str] | None) -> str:
+    if scratch is None:
+        return ""
+    scratch.seek(0)
+    lines = scratch.read(65536).strip().splitlines()
+    return f": {lines[-1][:300]}" if lines else ""
 
 
 def _stop(process: subprocess.Popen[str]) -> None:
@@ -84,6 +114,6 @@ def _stop(process: subprocess.Popen[str]) -> None:
         process.wait(timeout=STOP_TIMEOUT)
     except subprocess.TimeoutExpired:
         process.kill()
-        process.wait()
+        process.wait(timeout=STOP_TIMEOUT)
     if process.stdout is not None:
         process.stdout.close()

@@ -20,7 +20,7 @@ import pytest
 import yaml
 from smspartner_emulator import create_app
 from smspartner_emulator.process import (
-    EXECUTABLE,
+    COMMAND,
     EmulatorStartError,
     RunningEmulator,
     started_emulator,
@@ -209,10 +209,18 @@ def start_emulator(tmp_path: Path) -> Callable[..., Any]:
     return start
 
 
+@pytest.fixture(scope="module")
+def shared_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """One CLI with its default options for a whole module (each start costs a second)."""
+    stderr = tmp_path_factory.mktemp("shared-emulator") / "stderr.txt"
+    with running_emulator((), stderr) as emulator:
+        yield emulator
+
+
 def run_cli(args: Sequence[str], timeout: float = 20.0) -> subprocess.CompletedProcess[str]:
     """Run the CLI to completion (for start-up failures)."""
     return subprocess.run(
-        [str(EXECUTABLE), *args], capture_output=True, text=True, timeout=timeout, check=False
+        [*COMMAND, *args], capture_output=True, text=True, timeout=timeout, check=False
     )
 
 

@@ -98,11 +98,11 @@ def test_a_fixtures_file_replaces_the_builtin_ones(start_emulator: Start, tmp_pa
         ("api_keys: []\nstop_list: []\nrentals: []\n", "api_keys"),
         (
             "api_keys: [k]\nrentals: []\nstop_list:\n"
-            "  - {id: 1, phoneNumber: '0600000000', createdAt: '2020-01-01 00:00:00'}\n",
-            "phoneNumber",
+            "  - {id: '1', phoneNumber: '0600000000', createdAt: '2020-01-01 00:00:00'}\n",
+            "stop_list[0].id: expected an integer",
         ),
     ],
-    ids=["missing", "bad-yaml", "not-a-mapping", "no-key", "bad-phone"],
+    ids=["missing", "bad-yaml", "not-a-mapping", "no-key", "id-not-an-integer"],
 )
 def test_a_malformed_fixtures_file_is_refused_at_start(
     cli: Cli, tmp_path: Path, content: str | None, problem: str

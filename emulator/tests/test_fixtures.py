@@ -94,8 +94,8 @@ def test_fixtures_built_in_code_are_validated_too() -> None:
     base = default_fixtures()
     with pytest.raises(FixturesError, match=r"^fixtures: api_keys\[1\]: duplicate value"):
         create_app(dataclasses.replace(base, api_keys=(DEMO_KEY, DEMO_KEY)))
-    bad_stop = dataclasses.replace(base.stop_list[0], phone_number="0600000000")
-    with pytest.raises(FixturesError, match=r"stop_list\[0\]\.phoneNumber: expected an intern"):
+    bad_stop = dataclasses.replace(base.stop_list[0], phone_number="06\x0000")
+    with pytest.raises(FixturesError, match=r"stop_list\[0\]\.phoneNumber: character U\+0000"):
         create_app(dataclasses.replace(base, stop_list=(bad_stop,)))
     with pytest.raises(FixturesError, match=r"api_keys: expected at least one item"):
         create_app(Fixtures(api_keys=()))
@@ -125,12 +125,7 @@ DELETE = object()
 BAD_DATA: list[tuple[Mutation, str]] = [
     (
         set_at("rentals[2].location.cost.total", 0.9),
-        'rentals[2].location.cost.total: expected a decimal string like "0.900", got 0.9',
-    ),
-    (
-        set_at("rentals[0].location.cost.cost_unity", "0,090"),
-        'rentals[0].location.cost.cost_unity: expected a decimal string like "0.900", '
-        "got '0,090'",
+        "rentals[2].location.cost.total: expected a string, got 0.9 (quote it)",
     ),
     (
         set_at("rentals[0].location.cost", DELETE),
@@ -141,25 +136,12 @@ BAD_DATA: list[tuple[Mutation, str]] = [
         "stop_list[0]: unknown key 'extra' (expected id, phoneNumber, createdAt)",
     ),
     (
-        set_at("stop_list[1].phoneNumber", "0600000000"),
-        'stop_list[1].phoneNumber: expected an international number like "+33600000019", '
-        "got '0600000000'",
+        set_at("stop_list[1].phoneNumber", 33600000000),
+        "stop_list[1].phoneNumber: expected a string, got 33600000000 (quote it)",
     ),
-    (
-        set_at("stop_list[1].phoneNumber", "+33 6 00 00 00 00"),
-        "stop_list[1].phoneNumber: expected an international number",
-    ),
-    (
-        set_at("stop_list[0].createdAt", "2015-07-20T10:19:45"),
-        'stop_list[0].createdAt: expected a date string like "2015-07-20 10:19:45", '
-        "got '2015-07-20T10:19:45'",
-    ),
-    (
-        set_at("stop_list[0].createdAt", "2015-02-30 10:19:45"),
-        "stop_list[0].createdAt: not a real date: '2015-02-30 10:19:45'",
-    ),
+    (set_at("stop_list[0].createdAt", None), "stop_list[0].createdAt: expected a string, got"),
     (set_at("stop_list[0].id", "19"), "stop_list[0].id: expected an integer, got string '19'"),
-    (set_at("stop_list[0].id", 0), "stop_list[0].id: expected an integer >= 1, got 0"),
+    (set_at("stop_list[0].id", 1.5), "stop_list[0].id: expected an integer, got 1.5"),
     (set_at("stop_list[2].id", 19), "stop_list[2].id: duplicate value 19"),
     (
         set_at("rentals[4].token", "8849930ce22d14b607192beaaa67d275ae25558d"),
@@ -178,8 +160,8 @@ BAD_DATA: list[tuple[Mutation, str]] = [
         "rentals[0].location.zipcode: expected a string, got 75001 (quote it)",
     ),
     (
-        set_at("rentals[1].location.details_localisation[1].VolumeDesired", "ten"),
-        "rentals[1].location.details_localisation[1].VolumeDesired: expected a digit string",
+        set_at("rentals[1].location.details_localisation[1].VolumeDesired", ["10"]),
+        "rentals[1].location.details_localisation[1].VolumeDesired: expected a string, got a list",
     ),
     (
         set_at("rentals[1].location.details_localisation", {"Type": "cp"}),
@@ -227,8 +209,8 @@ def test_malformed_files_are_refused_in_one_line(
         (
             b"api_keys: [k]\nstop_list:\n - {id: 1, phoneNumber: '+33600000001', "
             b"createdAt: 2015-07-20 10:19:45}\nrentals: []\n",
-            "stop_list[0].createdAt: expected a date string like"
-            ' "2015-07-20 10:19:45", got datetime 2015-07-20 10:19:45 (quote it)',
+            "stop_list[0].createdAt: expected a string, got datetime 2015-07-20 10:19:45"
+            " (quote it)",
         ),
     ],
 )
@@ -252,3 +234,35 @@ def test_unreadable_files(tmp_path: Path) -> None:
 def test_minimal_file(tmp_path: Path) -> None:
     path = write(tmp_path, {"api_keys": ["k"], "stop_list": [], "rentals": []})
     assert load_fixtures(path) == Fixtures(api_keys=("k",))
+
+
+RECORDED_LOOKING = [
+    ("stop_list[0].phoneNumber", "0600000019"),  # a national number
+    ("stop_list[1].phoneNumber", "+33 6 00 00 00 00"),
+    ("stop_list[0].createdAt", "2015-07-20T10:19:45+02:00"),  # ISO 8601
+    ("stop_list[1].createdAt", "1534615206"),  # an epoch string
+    ("stop_list[2].createdAt", "2015-02-30 10:19:45"),  # not a real date
+    ("stop_list[0].id", 0),
+    ("rentals[0].location.cost.cost_unity", "0,090"),
+    ("rentals[1].location.details_localisation[1].VolumeDesired", "ten"),
+    ("rentals[0].file.phoneNumbers", ""),
+    ("rentals[0].location.minAge", -1),
+]
+
+
+async def test_values_a_recording_may_hold_are_accepted_and_sent_as_written(
+    tmp_path: Path,
+) -> None:
+    """The checks keep what encoding needs, not the docs' formats: paste a recorded answer."""
+    data = builtin_data()
+    for place, value in RECORDED_LOOKING:
+        set_at(place, value)(data)
+    fixtures = load_fixtures(write(tmp_path, data))
+    transport = httpx.ASGITransport(app=create_app(fixtures, access_log=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://e/v1") as http:
+        stops = await http.get("/stop-sms/list", params={"apiKey": DEMO_KEY})
+        rental = await http.get(
+            "/location/status", params={"apiKey": DEMO_KEY, "token": data["rentals"][1]["token"]}
+        )
+    assert stops.json()["data"] == data["stop_list"]
+    assert rental.json()["location"] == data["rentals"][1]["location"]

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from smspartner_client.redact import Redactor
 from smspartner_emulator import create_app, default_fixtures
 from smspartner_emulator.answers import build_answers
 from smspartner_emulator.middleware import Guard
@@ -64,6 +65,68 @@ async def test_the_key_never_reaches_the_log(
             assert form not in record.getMessage()
 
 
+TEAM_KEY = "Zq9-team-key-7Yw"  # a fake key the logs must hide, whatever carries it
+TEAM_TOKEN = "c0ffee15deadbeef0123456789abcdef01234567"  # noqa: S105 (a fake rental token)
+
+
+def lower_hex(text: str) -> str:
+    return "".join(f"%{byte:02x}" for byte in text.encode())
+
+
+KEY_ELSEWHERE = [
+    ("/v1/stop-sms/list", f"apikey={TEAM_KEY}"),
+    ("/v1/stop-sms/list", f"api_key={TEAM_KEY}"),
+    ("/v1/stop-sms/list", f"apiKey[]={TEAM_KEY}"),
+    ("/v1/stop-sms/list", f"apiKey%5B%5D={TEAM_KEY}"),
+    ("/v1/stop-sms/list", f"a=1;apiKey={TEAM_KEY}"),
+    ("/v1/location/status", f"token={TEAM_KEY}"),
+    ("/v1/location/status", f"x={lower_hex(TEAM_KEY)}"),
+    ("/v1/location/status", f"x={TEAM_KEY[:11]}"),  # cut short
+    ("/v1/location/status", f"x=%22{TEAM_KEY}%22"),
+    (f"/v1/{TEAM_KEY}", ""),
+    (f"/v1/{lower_hex(TEAM_KEY)}", "a=b"),
+]
+
+
+def windows(secret: str, size: int) -> list[str]:
+    return [secret[start : start + size] for start in range(len(secret) - size + 1)]
+
+
+@pytest.mark.parametrize(("path", "query"), KEY_ELSEWHERE)
+async def test_a_known_key_is_masked_by_value_under_any_name(
+    caplog: pytest.LogCaptureFixture, asgi_call: Call, path: str, query: str
+) -> None:
+    """Issue 13 item 17: before, every one of these was logged with the key in clear."""
+    fixtures = default_fixtures()
+    app = create_app(dataclasses.replace(fixtures, api_keys=(TEAM_KEY,)))
+    caplog.set_level(logging.INFO, logger=ACCESS)
+    await asgi_call(app, "GET", path, query.encode())
+    (line,) = [r.getMessage() for r in caplog.records if r.name == ACCESS]
+    for window in windows(TEAM_KEY, 6):
+        assert window not in line, line
+    assert "***" in line
+
+
+@pytest.mark.parametrize("name", ["token", "t", "apiKey"])
+async def test_rental_tokens_are_shown_by_their_first_four_characters(
+    caplog: pytest.LogCaptureFixture, asgi_call: Call, name: str
+) -> None:
+    base = default_fixtures()
+    rental = dataclasses.replace(base.rentals[0], token=TEAM_TOKEN)
+    app = create_app(dataclasses.replace(base, rentals=(rental,)))
+    caplog.set_level(logging.INFO, logger=ACCESS)
+    answer = await asgi_call(
+        app, "GET", "/v1/location/status", f"apiKey=demo-api-key&{name}={TEAM_TOKEN}".encode()
+    )
+    (line,) = [r.getMessage() for r in caplog.records if r.name == ACCESS]
+    assert answer.status == (200 if name == "token" else 400)
+    for window in windows(TEAM_TOKEN[4:], 6):
+        assert window not in line, line
+    if name != "apiKey":
+        assert f"{name}=c0ff••••" in line
+    assert "demo-api-key" not in line
+
+
 async def test_success_with_the_secret_key_is_logged_masked(
     caplog: pytest.LogCaptureFixture, secret_app: Any, asgi_call: Call
 ) -> None:
@@ -102,7 +165,10 @@ async def test_guard_answers_an_envelope_without_traceback(
     async def broken(scope: Scope, receive: Receive, send: Send) -> None:
         raise RuntimeError("boom with apiKey=secret")
 
-    guard = Guard(broken, answer=build_answers(default_fixtures()).internal_error)
+    redactor = Redactor(secrets=["secret"])
+    guard = Guard(
+        broken, answer=build_answers(default_fixtures()).internal_error, redactor=redactor
+    )
     answer = await asgi_call(guard, "GET", "/v1/stop-sms/list", b"apiKey=secret")
     assert answer.status == 500
     assert json.loads(answer.body) == {

@@ -7,8 +7,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+from smspartner_client.redact import Redactor
 from smspartner_emulator import create_app
-from smspartner_emulator.query import masked_query, read_params
+from smspartner_emulator.query import LOG_SCAN_LIMIT, masked_query, read_params
 from starlette.applications import Starlette
 
 DEMO_KEY = "demo-api-key"
@@ -132,6 +133,9 @@ def test_read_params_keeps_only_what_endpoints_read() -> None:
     }
 
 
+REDACTOR = Redactor(secrets=["secret", "secret2"], tokens=[DOCS_TOKEN])
+
+
 @pytest.mark.parametrize(
     ("query", "logged"),
     [
@@ -139,16 +143,29 @@ def test_read_params_keeps_only_what_endpoints_read() -> None:
         (b"apiKey=secret&apiKey=secret2&x=1", "apiKey=***&apiKey=***&x=1"),
         (b"api%4Bey=secret&apiKey", "apiKey=***&apiKey=***"),
         (b"%61piKey=s%65cret&token=t", "apiKey=***&token=t"),
-        (b"apikey=visible", "apikey=visible"),  # another name: the real key is `apiKey`
+        (b"apikey=anything", "apikey=***"),  # any spelling of the name, whatever the value
+        (b"x=secret", "x=***"),  # a known key, whatever the name
+        (f"token={DOCS_TOKEN}".encode(), "token=b22b••••"),  # a rental token: 4 characters
+        (f"t={DOCS_TOKEN[:20]}".encode(), "t=b22b••••"),  # also cut short
         (b"x=%0A\n\x00\xe9", "x=%0A\\n\\x00\\xe9"),
     ],
 )
 def test_masked_query(query: bytes, logged: str) -> None:
-    assert masked_query(query) == logged
+    assert masked_query(query, REDACTOR) == logged
 
 
 def test_masked_query_is_bounded() -> None:
-    text = masked_query(b"apiKey=secret&pad=" + b"x" * 100_000)
-    assert text.startswith("apiKey=***&pad=xxx")
+    text = masked_query(b"apiKey=secret&a=1&" + b"x" * 100_000, REDACTOR)
+    assert text == "apiKey=***&a=1...(100018 bytes)"
+    text = masked_query(b"&".join([b"abcdefghi"] * 20_000), REDACTOR)
+    assert text.startswith("abcdefghi&abcdefghi&")
     assert len(text) < 600
-    assert text.endswith("(100018 bytes)")
+    assert text.endswith("...(199999 bytes)")
+
+
+def test_a_secret_cut_by_the_bound_is_dropped_not_shown_cut() -> None:
+    """Past LOG_SCAN_LIMIT a query is only counted: the part the cut falls in is left out."""
+    for pad in range(LOG_SCAN_LIMIT - 60, LOG_SCAN_LIMIT):
+        query = b"a=" + b"x" * pad + b"&t=" + DOCS_TOKEN.encode()
+        text = masked_query(query, REDACTOR)
+        assert DOCS_TOKEN[:4] not in text.replace("b22b••••", ""), pad

@@ -1,0 +1,226 @@
+"""The emulator's HTTP server protocol: uvicorn's httptools protocol with hard limits.
+
+What uvicorn 0.54 bounds by itself, and what it does not:
+
+- httptools (our parser, for speed) bounds neither the request head (an endless header value
+  is buffered, and re-copied at each read, for as long as it comes) nor the number of headers;
+  h11 bounds the head (`h11_max_incomplete_event_size`, 16 KiB) but is several times slower.
+- Neither bounds the time to send a request: `timeout_keep_alive` only runs between requests
+  and every byte received cancels it, so idle and slowloris connections stay open forever.
+- `limit_concurrency` answers a plain-text 503 once too many connections exist.
+
+`LimitedHttpToolsProtocol` adds, per `Limits`: the request head (line and headers) and the
+header count are capped (HTTP 431 with the error envelope, then the connection is closed); a
+request must be complete within `request_timeout` of its first byte, or of the connection's
+opening for the first one (else the connection is closed); beyond `max_connections` open
+connections a request gets HTTP 503 with the envelope and the connection is closed. WebSocket
+(or any) upgrades are ignored, as RFC 9110 allows: the request is answered as plain HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+import socket
+import struct
+from typing import Any, ClassVar
+
+import httptools
+from starlette.responses import Response
+from uvicorn.config import Config
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
+from uvicorn.server import ServerState
+
+from smspartner_emulator.encoding import to_json
+from smspartner_emulator.limits import Limits
+from smspartner_emulator.scenarios import RESET_EXTENSION
+
+REFUSAL_LINGER = 1.0
+"""Seconds a refused connection stays half-open, so that the client reads the refusal."""
+FEED_SLICE = 4096
+"""Bytes given to the parser at once: the head cap is exact to within this much."""
+
+LOGGER = logging.getLogger("smspartner_emulator.limits")
+
+
+def _raw_refusal(status: int, reason: str, code: int, message: str) -> bytes:
+    body = to_json({"success": False, "code": code, "message": message})
+    head = (
+        f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\nconnection: close\r\n\r\n"
+    )
+    return head.encode("ascii") + body
+
+
+REQUEST_HEAD_TOO_LARGE = _raw_refusal(
+    431, "Request Header Fields Too Large", 431, "En-têtes de requête trop grands"
+)
+TOO_MANY_CONNECTIONS = Response(
+    to_json({"success": False, "code": 503, "message": "Trop de connexions simultanées"}),
+    status_code=503,
+    media_type="application/json",
+    headers={"retry-after": "1", "connection": "close"},
+)
+
+
+class _HeadRefused(Exception):
+    """Raised from a parser callback: the head is over a limit."""
+
+
+class LimitedHttpToolsProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol with `limits` (set by `limited_protocol`)."""
+
+    limits: ClassVar[Limits] = Limits()
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._request_started: float | None = None
+        """When the request being received began (None between requests)."""
+        self._in_head = True
+        self._head_bytes = 0
+        self._refused = False
+
+    # ---- connection ----------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._request_started = self.loop.time()  # the first request counts from here
+        self._arm_deadline(self.limits.request_timeout)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_deadline()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self._unset_keepalive_if_required()
+        if self._refused:
+            return
+        for start in range(0, len(data), FEED_SLICE):
+            piece = data if len(data) <= FEED_SLICE else data[start : start + FEED_SLICE]
+            if not self._feed(piece):
+                return
+            if self._in_head:
+                self._head_bytes += len(piece)
+                if self._head_bytes > self.limits.max_head_bytes:
+                    self._refuse("request head over the size limit")
+                    return
+
+    def _feed(self, piece: bytes) -> bool:
+        """Parse `piece`; False once the connection is refused or closed."""
+        while True:
+            try:
+                self.parser.feed_data(piece)
+                return True
+            except httptools.HttpParserUpgrade as upgrade:
+                # The request was parsed (and answered as plain HTTP): read on after it.
+                offset = upgrade.args[0] if upgrade.args else len(piece)
+                piece = piece[offset if isinstance(offset, int) else len(piece) :]
+                if not piece:
+                    return True
+            except httptools.HttpParserError as exc:
+                if isinstance(exc.__context__, _HeadRefused):
+                    self._refuse(str(exc.__context__))
+                    return False
+                message = "Invalid HTTP request received."
+                self.logger.warning(message)
+                self.send_400_response(message)
+                return False
+
+    def _should_upgrade(self) -> bool:
+        return False  # the API speaks no WebSocket: an upgrade request is a plain request
+
+    # ---- parser callbacks ----------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = 0
+        if self._request_started is None:
+            self._request_started = self.loop.time()
+        if self._deadline is None:
+            self._arm_deadline(self.limits.request_timeout)
+
+    def on_headers_complete(self) -> None:
+        # The head size cap bounds the header list; its length is checked once, here.
+        if len(self.headers) > self.limits.max_headers:
+            raise _HeadRefused("too many header fields")
+        self._in_head = False
+        self._head_bytes = 0
+        if len(self.connections) > self.limits.max_connections:
+            LOGGER.warning("more than %d connections: answered 503", self.limits.max_connections)
+            self.app = TOO_MANY_CONNECTIONS
+        super().on_headers_complete()
+        reset = functools.partial(self._reset, self.cycle)  # this request's, even when pipelined
+        self.scope["extensions"] = {RESET_EXTENSION: {"reset": reset}}
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._request_started = None  # the timer, if any, finds nothing to do when it fires
+
+    # ---- limits --------------------------------------------------------------------------------
+
+    # One timer per connection rather than one per request: it is armed when a request begins
+    # and none is pending; when it fires, it closes the connection if the request then being
+    # received is late, or re-arms for that request's own deadline.
+
+    def _arm_deadline(self, delay: float) -> None:
+        self._deadline = self.loop.call_later(delay, self._check_deadline)
+
+    def _disarm_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _check_deadline(self) -> None:
+        self._deadline = None
+        if self._request_started is None:
+            return
+        late = self.loop.time() - self._request_started - self.limits.request_timeout
+        if late < 0:
+            self._arm_deadline(-late)
+            return
+        LOGGER.debug("closed a connection that sent no complete request in time")
+        if not self.transport.is_closing():
+            self.transport.close()
+
+    def _refuse(self, reason: str) -> None:
+        """Answer 431 and close (after a short linger, so that the client reads the answer)."""
+        self._refused = True
+        self._disarm_deadline()
+        LOGGER.warning("refused a request: %s", reason)
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.transport.close()  # an answer is being sent on this connection: no room for ours
+            return
+        self.transport.write(REQUEST_HEAD_TOO_LARGE)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.flow.pause_reading()  # the rest of the head is not read at all
+        self.loop.call_later(REFUSAL_LINGER, self.transport.close)
+
+    def _reset(self, cycle: RequestResponseCycle) -> None:
+        """The `reset` scenario: close with a TCP reset, no answer (and no 500 from uvicorn)."""
+        cycle.disconnected = True
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.transport.abort()
+
+
+def limited_protocol(limits: Limits) -> type[LimitedHttpToolsProtocol]:
+    """The protocol class to give uvicorn (`Config(http=...)`) for these limits."""
+
+    class Configured(LimitedHttpToolsProtocol):
+        pass
+
+    Configured.limits = limits
+    return Configured
