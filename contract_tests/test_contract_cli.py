@@ -211,4 +211,5 @@ def test_the_live_workflow_keeps_the_exit_status_and_compares_recordings() -> No
     assert not any("make contract" in run for run in runs)
     assert any("smspartner-contract compare previous/cassette.yaml" in run for run in runs)
     restored = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache/restore")]
-    assert restored and restored[0]["with"]["path"] == "previous/cassette.yaml"
+    assert restored
+    assert restored[0]["with"]["path"] == "previous/cassette.yaml"
