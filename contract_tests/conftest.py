@@ -9,9 +9,6 @@ from smspartner_emulator import create_app
 from smspartner_emulator.server import serving
 from starlette.applications import Starlette
 
-DEMO_API_KEY = "demo-api-key"
-DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs token)
-
 
 @pytest.fixture(scope="session")
 def emulator_app() -> Starlette:

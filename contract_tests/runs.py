@@ -1,5 +1,6 @@
 """Helpers of the contract tests: a run in-process, a run through the console script, and the
-search of every output for a secret (whole, percent-encoded, or any 8-character part of it)."""
+search of every output for a secret (whole, percent-encoded, or any 8-character part of it).
+DEMO_KEY and DOCS_TOKEN are the emulator's built-in key and documented rental."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from urllib.parse import quote, quote_plus
 from smspartner_contract.cli import grade
 from smspartner_contract.grading import Outcome
 from smspartner_contract.run import FULL, Record, Runner, Settings, Target, redactor_for
+from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN
 
-DEMO_KEY = "demo-api-key"
-DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
 IN_PROCESS_URL = "http://127.0.0.1/v1"
 CLI = Path(sys.executable).parent / "smspartner-contract"
 ROOT = Path(__file__).resolve().parent.parent

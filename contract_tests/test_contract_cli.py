@@ -16,13 +16,14 @@ import pytest
 import yaml
 from defusedxml import ElementTree as ET  # type: ignore[import-untyped]
 from smspartner_contract.cli import main
+from smspartner_contract.target import DOCS_TOKEN
 from smspartner_emulator import create_app, load_fixtures
 from smspartner_emulator.server import serving
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from contract_tests.runs import DOCS_TOKEN, ROOT, one_line, outputs, run_cli
+from contract_tests.runs import ROOT, one_line, outputs, run_cli
 
 TEAM_KEY = "Kx7-team/key+value"
 """A distinctive key (with characters URL encoding changes) that no output may show."""

@@ -17,11 +17,12 @@ from smspartner_contract.ledger import marks
 from smspartner_contract.positional_xml import decode
 from smspartner_contract.run import FULL, LIVE, Runner, Settings, Target
 from smspartner_contract.spec import load_spec, spec_data
+from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN
 from smspartner_contract.validate import CHECK_NAMES
 from smspartner_emulator.server import serving
 from starlette.applications import Starlette
 
-from contract_tests.runs import DEMO_KEY, DOCS_TOKEN, run_in_process
+from contract_tests.runs import run_in_process
 from contract_tests.spec_examples import schema_validator
 
 OPERATIONS = ("GET /stop-sms/list", "GET /location/status")

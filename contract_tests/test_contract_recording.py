@@ -18,14 +18,12 @@ from smspartner_contract.parity import parity
 from smspartner_contract.recording import read_record, write_cassette
 from smspartner_contract.run import LIVE, Runner, Settings, Target, redactor_for
 from smspartner_contract.spec import SPEC_PATH, spec_data
+from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN
 from smspartner_emulator import create_app
 from starlette.applications import Starlette
 
 from contract_tests.runs import IN_PROCESS_URL, run_cli
 from contract_tests.test_contract_privacy import Echoing
-
-DEMO_KEY = "demo-api-key"
-DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
 
 
 def recorded(app: Any, path: Path, mode: str = LIVE) -> Outcome:
