@@ -20,7 +20,7 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 .PHONY: help setup lint docs generate test contract replay compare parity assumptions emulator bench lock clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 PROJECT_STAMP := $(VENV)/.project-installed
 CLIENT_STAMP := $(VENV)/.client-installed
