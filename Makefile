@@ -17,7 +17,7 @@ PORT ?= 8000
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help setup lint docs generate test contract replay compare parity assumptions emulator bench lock clean
+.PHONY: help setup lint docs generate breaking test contract replay compare parity assumptions emulator bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -63,7 +63,10 @@ docs: setup ## Static HTML reference of the spec in build/docs/index.html (works
 generate: setup ## Regenerate the typed client in generated/ from the spec
 	$(PY) -m scripts.generate_client
 
-test: setup lint ## Everything CI checks: lint, then the whole pytest suite
+breaking: setup ## The client's public API and the spec against the last release (semver)
+	$(PY) -m scripts.breaking
+
+test: setup lint breaking ## Everything CI checks: lint, the breaking-change gate, then pytest
 	$(VENV)/bin/pytest
 
 emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (Ctrl-C stops it)

@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+import smspartner_client
 import yaml
 
-from scripts.generate_client import SPEC, TARGET, client_spec, stale_files
+from scripts.generate_client import (
+    SPEC,
+    TARGET,
+    GenerationError,
+    answer_shapes,
+    client_spec,
+    spec_version,
+    stale_files,
+)
 
 
 def test_committed_client_is_current() -> None:
@@ -18,7 +28,8 @@ def test_committed_client_is_current() -> None:
 
 
 def test_a_spec_change_names_the_files(tmp_path: Path) -> None:
-    """Changing one field's type without regenerating is caught, with the file named."""
+    """Changing one field's type without regenerating is caught, with the files named (the
+    model, and the JSON types the client checks answers against)."""
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     spec["components"]["schemas"]["StopEntry"]["properties"]["id"] = {
         "type": "string",
@@ -26,7 +37,10 @@ def test_a_spec_change_names_the_files(tmp_path: Path) -> None:
     }
     changed = tmp_path / "smspartner.yaml"
     changed.write_text(yaml.safe_dump(spec, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    assert stale_files(spec_file=changed) == ["changed: smspartner_client/models/stop_entry.py"]
+    assert stale_files(spec_file=changed) == [
+        "changed: smspartner_client/_shapes.py",
+        "changed: smspartner_client/models/stop_entry.py",
+    ]
 
 
 def test_the_client_view_of_the_spec() -> None:
@@ -44,3 +58,37 @@ def test_the_client_view_of_the_spec() -> None:
     assert view["components"]["securitySchemes"] == spec["components"]["securitySchemes"]
     assert view["security"] == [{"apiKey": []}]
     assert spec["components"]["parameters"]["format"]  # the input is left untouched
+
+
+def test_the_client_version_is_the_spec_version() -> None:
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    version = spec["info"]["version"]
+    assert smspartner_client.__version__ == version
+    assert f'version = "{version}"' in (TARGET / "pyproject.toml").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("version", ["1.0", "v2.0.0", "2.0.0-beta", "02.0.0", ""])
+def test_a_version_that_is_not_semver_is_refused(version: str) -> None:
+    with pytest.raises(GenerationError, match="not semver"):
+        spec_version({"info": {"version": version}})
+
+
+def test_the_shapes_keep_types_and_drop_guesses() -> None:
+    """The client checks JSON types, required fields and documented consts; the patterns,
+    ranges and enums (guesses or not) are left out."""
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    shapes = answer_shapes(client_spec(spec))
+    assert shapes["StopEntry"] == {
+        "type": "object",
+        "properties": {
+            "id": {"$ref": "StopEntryId"},
+            "phoneNumber": {"$ref": "InternationalPhoneNumber"},
+            "createdAt": {"$ref": "LocalDateTime"},
+        },
+        "required": ["id", "phoneNumber", "createdAt"],
+    }
+    assert shapes["InternationalPhoneNumber"] == {"type": "string"}  # no pattern
+    assert shapes["StopEntryId"] == {"type": "integer"}  # no minimum
+    assert shapes["RentalStatusText"] == {"type": "string"}  # no enum
+    assert shapes["StopList"]["properties"]["code"] == {"type": "integer", "const": 200}
+    assert shapes["Error"]["properties"]["error"] == {}  # any shape

@@ -5,8 +5,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from contract_tests.spec_examples import find_example_problems
 from smspartner_contract.spec import SPEC_PATH, SpecError, load_spec
+
+from contract_tests.spec_examples import find_example_problems
 
 
 def main(argv: list[str]) -> int:

@@ -72,12 +72,14 @@ def async_client_with(app: ASGIApp, api_key: str | None = DEMO_API_KEY) -> Clien
 
 
 def mock_client(
-    handler: Any, api_key: str = SECRET_KEY, timeout: float = 2.0
+    handler: Any, api_key: str = SECRET_KEY, timeout: float = 2.0, **options: Any
 ) -> AuthenticatedClient:
-    """A client whose sync and async calls are answered by `handler` (httpx MockTransport)."""
+    """A client whose sync and async calls are answered by `handler` (httpx MockTransport);
+    `options` are more keyword arguments of the client (`max_retries=0`, `deadline=1.0`)."""
     return AuthenticatedClient(
         base_url="http://127.0.0.1:9/v1",
         api_key=api_key,
         timeout=httpx.Timeout(timeout),
         httpx_args={"transport": httpx.MockTransport(handler)},
+        **options,
     )

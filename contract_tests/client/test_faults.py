@@ -3,7 +3,7 @@
 Each gives one typed error of `smspartner_client.errors` (never a hang, a raw JSONDecodeError,
 ValueError or KeyError), whose message names the status and the start of the body, and never
 carries the API key. Servers are on 127.0.0.1 (fault_server.py) or httpx MockTransport; client
-timeouts are short, and nothing asserts on timing.
+timeouts are short, retries are off (test_retries.py covers them), and nothing asserts on timing.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from smspartner_client import (
 )
 from smspartner_client.api.rentals import get_rental_status
 from smspartner_client.api.stops import list_stop_sms
-from smspartner_client.errors import body_excerpt, mask_secrets, parse_retry_after
+from smspartner_client.errors import body_excerpt, parse_retry_after
+from smspartner_client.redact import Redactor
 
 from contract_tests.client.fault_server import fault_server
 from contract_tests.client.helpers import DOCS_TOKEN, SECRET_KEY, mock_client
@@ -79,7 +80,10 @@ def check_fault(err: SmsPartnerError, behaviour: str) -> None:
 
 def loopback_client(base_url: str) -> AuthenticatedClient:
     return AuthenticatedClient(
-        base_url=base_url, api_key=SECRET_KEY, timeout=httpx.Timeout(CLIENT_TIMEOUT)
+        base_url=base_url,
+        api_key=SECRET_KEY,
+        timeout=httpx.Timeout(CLIENT_TIMEOUT),
+        max_retries=0,
     )
 
 
@@ -159,7 +163,7 @@ MOCK_FAULTS: dict[str, tuple[Handler, type[SmsPartnerError]]] = {
 
 @pytest.mark.parametrize(("handler", "expected"), MOCK_FAULTS.values(), ids=MOCK_FAULTS.keys())
 def test_mock_faults_sync(handler: Handler, expected: type[SmsPartnerError]) -> None:
-    with mock_client(handler) as client, pytest.raises(SmsPartnerError) as info:
+    with mock_client(handler, max_retries=0) as client, pytest.raises(SmsPartnerError) as info:
         get_rental_status.sync(client=client, token=DOCS_TOKEN)
     assert type(info.value) is expected
     assert "/v1/location/status" in str(info.value)
@@ -168,7 +172,7 @@ def test_mock_faults_sync(handler: Handler, expected: type[SmsPartnerError]) -> 
 
 @pytest.mark.parametrize(("handler", "expected"), MOCK_FAULTS.values(), ids=MOCK_FAULTS.keys())
 async def test_mock_faults_async(handler: Handler, expected: type[SmsPartnerError]) -> None:
-    async with mock_client(handler) as client:
+    async with mock_client(handler, max_retries=0) as client:
         with pytest.raises(SmsPartnerError) as info:
             await get_rental_status.asyncio(client=client, token=DOCS_TOKEN)
     assert type(info.value) is expected
@@ -176,7 +180,7 @@ async def test_mock_faults_async(handler: Handler, expected: type[SmsPartnerErro
 
 
 def test_unexpected_status_names_status_and_body_start() -> None:
-    with mock_client(html_502) as client, pytest.raises(UnexpectedStatus) as info:
+    with mock_client(html_502, max_retries=0) as client, pytest.raises(UnexpectedStatus) as info:
         list_stop_sms.sync(client=client)
     message = str(info.value)
     assert "HTTP 502" in message
@@ -187,7 +191,7 @@ def test_unexpected_status_names_status_and_body_start() -> None:
 def test_long_bodies_are_cut() -> None:
     page = "<html>" + "x" * 5000 + "</html>"
     with (
-        mock_client(lambda request: httpx.Response(503, text=page)) as client,
+        mock_client(lambda request: httpx.Response(503, text=page), max_retries=0) as client,
         pytest.raises(UnexpectedStatus) as info,
     ):
         list_stop_sms.sync(client=client)
@@ -212,17 +216,21 @@ def test_429_with_an_envelope_and_an_http_date() -> None:
     assert err.error.message == "Trop de requêtes"
 
 
-def test_429_is_not_retried() -> None:
+def test_429_is_retried_then_rate_limited() -> None:
+    """Retried like any 429 (Retry-After 0: no wait), then `RateLimited` saying why it stopped."""
     calls: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        return httpx.Response(429, text="slow down")
+        return httpx.Response(429, text="slow down", headers={"Retry-After": "0"})
 
     with mock_client(handler) as client, pytest.raises(RateLimited) as info:
         list_stop_sms.sync(client=client)
-    assert len(calls) == 1
-    assert info.value.retry_after is None
+    assert len(calls) == 3
+    assert info.value.retry_after == 0.0
+    assert info.value.attempts == 3
+    assert info.value.retry_note == "gave up after 3 attempts"
+    assert str(info.value).endswith("[gave up after 3 attempts]")
 
 
 @pytest.mark.parametrize(
@@ -236,6 +244,12 @@ def test_429_is_not_retried() -> None:
         ("-3", None),
         ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),  # in the past: no wait
         ("Wed, 21 Oct 2015 07:28:30 GMT", 30.0),
+        ("1.5", 1.5),
+        ("1" + "0" * 30, 1e30),  # read, then refused by the cap (test_limits.py)
+        ("²", None),  # '²'.isdigit() is True, int('²') is a ValueError
+        ("inf", None),
+        ("NaN", None),
+        ("1e3", None),
     ],
 )
 def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
@@ -243,9 +257,12 @@ def test_parse_retry_after(header: str | None, seconds: float | None) -> None:
     assert parse_retry_after(header, now=now) == seconds
 
 
-def test_masking_helpers() -> None:
-    assert mask_secrets(f"GET /v1/x?apiKey={SECRET_KEY}&token=t") == "GET /v1/x?apiKey=***&token=t"
-    assert mask_secrets(f"key {SECRET_KEY} echoed", [SECRET_KEY]) == "key *** echoed"
-    assert mask_secrets("short a key", ["a"]) == "short a key"
-    assert body_excerpt(b"") == "<empty body>"
-    assert body_excerpt(f"{'x' * 195}{SECRET_KEY}".encode(), [SECRET_KEY]) == "x" * 195 + "***"
+def test_body_excerpt_masks_then_cuts() -> None:
+    redactor = Redactor(secrets=[SECRET_KEY])
+    assert body_excerpt(b"", redactor) == "<empty body>"
+    assert body_excerpt(f"{'x' * 195}{SECRET_KEY}".encode(), redactor) == "x" * 195 + "***"
+    assert body_excerpt(b"GET /v1/x?apiKey=k&token=t", Redactor()) == (
+        "GET /v1/x?apiKey=***&token=t"
+    )
+    long_body = ("y" * 300 + SECRET_KEY).encode()
+    assert body_excerpt(long_body, redactor) == "y" * 200 + "..."

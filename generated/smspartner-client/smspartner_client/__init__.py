@@ -1,29 +1,51 @@
 """A client library for accessing SMS Partner API (stop list and contact rental status)"""
 
 from . import errors
-from .client import DEFAULT_BASE_URL, AuthenticatedClient, Client
+from .client import (
+    DEFAULT_BASE_URL,
+    DEFAULT_DEADLINE,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_MAX_RETRY_AFTER,
+    DEFAULT_TIMEOUT,
+    AuthenticatedClient,
+    Client,
+)
 from .errors import (
     ApiError,
+    DeadlineExceeded,
     InvalidResponse,
     RateLimited,
     RequestTimeout,
+    ResponseTooLarge,
     SmsPartnerError,
     TransportError,
     UnexpectedResponse,
     UnexpectedStatus,
 )
 
+__version__ = "2.0.0"
+"""The client's version: the spec's `info.version` (semver), see CHANGELOG.md."""
+
 __all__ = (
     "DEFAULT_BASE_URL",
+    "DEFAULT_DEADLINE",
+    "DEFAULT_MAX_BODY_BYTES",
+    "DEFAULT_MAX_RETRIES",
+    "DEFAULT_MAX_RETRY_AFTER",
+    "DEFAULT_TIMEOUT",
     "ApiError",
     "AuthenticatedClient",
     "Client",
+    "DeadlineExceeded",
     "InvalidResponse",
     "RateLimited",
     "RequestTimeout",
+    "ResponseTooLarge",
     "SmsPartnerError",
     "TransportError",
     "UnexpectedResponse",
     "UnexpectedStatus",
+    "__version__",
     "errors",
 )

@@ -1,18 +1,30 @@
 """Errors raised by the API functions (custom template: generator/templates/errors.py.jinja).
 
-Every error derives from `SmsPartnerError`:
+Every error derives from `SmsPartnerError`, and every failure of a call is one of these:
 
-- `ApiError`: the API refused the request with its error envelope
-  (`{"success": false, "code": N, "message": "..."}`); carries `code` and `message`.
-- `RateLimited`: HTTP 429; carries `retry_after` (seconds, or None). Never retried automatically.
+- `ApiError`: the API refused the request with its error envelope, whatever the HTTP status
+  (errors are said to come with 400, a guess; a 200 carrying the envelope is an error too).
+  `code` is always an int (a `DocumentedErrorCode` when the docs list it); `message` is the
+  envelope's `message`, else the message of its `error` object, else the messages of its
+  `error`/`errors` list (kept whole in `details`); `error` is the whole envelope as a model,
+  extra objects such as `credits` in `error.additional_properties`.
+- `RateLimited`: HTTP 429 once the client stopped retrying (retries exhausted, `Retry-After`
+  over the cap, or the deadline near); `retry_after` is the server's wait in seconds (None when
+  absent or unreadable).
 - `UnexpectedResponse`: an answer the client cannot read as documented:
-  `UnexpectedStatus` (undocumented status, not an error envelope) and `InvalidResponse`
-  (documented status but the body is not JSON, truncated, empty or not the documented shape).
-- `TransportError`: no usable answer (connection refused, closed or reset, protocol error);
-  `RequestTimeout` when the client timeout is exceeded.
+  `UnexpectedStatus` (an undocumented status without the error envelope, e.g. a 502 page),
+  `InvalidResponse` (a documented status whose body is not the documented JSON: not JSON,
+  truncated, nested too deep, broken gzip, a field missing or of the wrong JSON type, named in
+  `field` with the `expected` type) and `ResponseTooLarge` (the decoded body passed the cap).
+- `TransportError`: no usable answer (refused, closed or reset connection, protocol error,
+  too many redirects); `RequestTimeout` when one attempt timed out, and `DeadlineExceeded` when
+  the call's total deadline passed.
 
-No message, repr or attribute of these errors carries the API key: `apiKey=...` in any text
-and the client's own key are replaced by `***`.
+`attempts` says how many times the call was tried, `retry_note` why the client stopped trying
+again (it is also at the end of the message). No message, repr, attribute, model or exception
+chain of these errors carries the API key (in any encoding, even cut short), the rental token of
+the call, or a phone number of a body excerpt: they are masked by `smspartner_client.redact`,
+and no error is chained to the httpx exception it replaces.
 """
 
 import re
@@ -23,68 +35,45 @@ from typing import Any, NoReturn
 
 import httpx
 
+from ._body import NotJson, parse_json
+from ._shape import first_problem
 from .models.documented_error_code import DocumentedErrorCode
 from .models.error import Error
+from .redact import Redactor
+from .types import Answer
 
-MASK = "***"
-MIN_SECRET_LENGTH = 6
 BODY_EXCERPT_CHARS = 200
-_API_KEY_IN_TEXT = re.compile(r"(?i)(api_?key=)[^&\s\"'<>#]*")
-
-
-def mask_secrets(text: str, secrets: Iterable[str] = ()) -> str:
-    """`text` with each of `secrets` and every `apiKey=...` value replaced by `***`.
-
-    A secret shorter than `MIN_SECRET_LENGTH` is only masked as an `apiKey=` value (replacing
-    every occurrence of a one-letter "key" would garble the message, and hides nothing).
-    """
-    for secret in secrets:
-        if len(secret) >= MIN_SECRET_LENGTH:
-            text = text.replace(secret, MASK)
-    return _API_KEY_IN_TEXT.sub(r"\g<1>" + MASK, text)
-
-
-def body_excerpt(content: bytes, secrets: Iterable[str] = ()) -> str:
-    """The start of a body as text (masked first, then cut), `<empty body>` if there is none."""
-    if not content:
-        return "<empty body>"
-    text = mask_secrets(content[:65536].decode("utf-8", errors="replace"), secrets)
-    if len(text) > BODY_EXCERPT_CHARS or len(content) > 65536:
-        return text[:BODY_EXCERPT_CHARS] + "..."
-    return text
-
-
-def describe_request(method: str, url: httpx.URL) -> str:
-    """`GET http://host/v1/path`: the call without its query string (where the key travels)."""
-    return f"{method} {url.copy_with(query=None, fragment=None)}"
-
-
-def _describe(response: httpx.Response) -> str:
-    try:
-        request = response.request
-    except RuntimeError:
-        return "request"
-    return describe_request(request.method, request.url)
+_EXCERPT_SOURCE_BYTES = 4096
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
 class SmsPartnerError(Exception):
-    """Base class of every error the client raises."""
+    """Base class of every error the client raises. `attempts`: how many times the call was
+    tried; `retry_note`: why the client stopped trying again ("" when it did not retry)."""
+
+    attempts: int = 1
+    retry_note: str = ""
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"{text} [{self.retry_note}]" if self.retry_note else text
 
 
 class ApiError(SmsPartnerError):
-    """The API answered its error envelope: `code` (a `DocumentedErrorCode`, or a plain int for a
-    code the docs do not list) and `message`, with the HTTP `status_code` it came with."""
+    """The API answered its error envelope: `code`, `message`, `details`, the HTTP `status_code`
+    it came with, and the whole envelope as `error` (masked)."""
 
-    def __init__(self, status_code: int, error: Error, secrets: Iterable[str] = ()) -> None:
+    def __init__(self, status_code: int, error: Error) -> None:
         self.status_code = status_code
         self.error = error
         self.code: DocumentedErrorCode | int = error.code
-        self.message: str = mask_secrets(error.message, secrets)
+        self.details: list[Any] = _details(error)
+        self.message: str = _message(error, self.details)
         if isinstance(self.code, DocumentedErrorCode):
             label = f"{self.code.value} {self.code.name}"
         else:
             label = f"{self.code} (undocumented code)"
-        super().__init__(f"SMS Partner error {label}: {self.message} (HTTP {status_code})")
+        super().__init__(f"SMS Partner error {label}: {self.message or '(no message)'} (HTTP {status_code})")
 
     @property
     def is_documented(self) -> bool:
@@ -93,8 +82,8 @@ class ApiError(SmsPartnerError):
 
 
 class RateLimited(SmsPartnerError):
-    """HTTP 429 Too Many Requests. The client never retries by itself: wait `retry_after`
-    seconds (from the `Retry-After` header; None when absent or unreadable) and call again.
+    """HTTP 429 Too Many Requests, after the client's own retries (see `retry_note`): wait
+    `retry_after` seconds (None when the header is absent or unreadable) before calling again.
     `error` is the error envelope if the body was one."""
 
     def __init__(
@@ -115,7 +104,7 @@ class RateLimited(SmsPartnerError):
 
 class UnexpectedResponse(SmsPartnerError):
     """An answer the client cannot read as documented. `status_code`, `content_type` and
-    `body` (the start of the body, masked) say what came back."""
+    `body` (the start of the body, masked) say what came back, `reason` what is wrong."""
 
     def __init__(self, *, status_code: int, content_type: str, body: str, reason: str, request: str = "") -> None:
         self.status_code = status_code
@@ -132,13 +121,41 @@ class UnexpectedStatus(UnexpectedResponse):
 
 
 class InvalidResponse(UnexpectedResponse):
-    """The status is documented but the body is not JSON (HTML page, truncated, empty) or not the
-    documented shape (missing field, wrong type)."""
+    """The status is documented but the body is not the documented JSON: not JSON (HTML page,
+    truncated, empty, NaN), nested too deep, undecodable (broken gzip), or a field missing or of
+    the wrong JSON type. `field` names that field (`data[0].phoneNumber`; "" for the whole
+    answer) and `expected` its type (`string`), when the problem is one field."""
+
+    def __init__(
+        self,
+        *,
+        status_code: int,
+        content_type: str,
+        body: str,
+        reason: str,
+        request: str = "",
+        field: str | None = None,
+        expected: str | None = None,
+    ) -> None:
+        self.field = field
+        self.expected = expected
+        super().__init__(status_code=status_code, content_type=content_type, body=body, reason=reason, request=request)
+
+
+class ResponseTooLarge(UnexpectedResponse):
+    """The body, once decoded, is larger than the client's `max_body_bytes` (`limit`): reading
+    stopped there."""
+
+    def __init__(
+        self, *, status_code: int, content_type: str, body: str, reason: str, request: str = "", limit: int
+    ) -> None:
+        self.limit = limit
+        super().__init__(status_code=status_code, content_type=content_type, body=body, reason=reason, request=request)
 
 
 class TransportError(SmsPartnerError):
-    """No usable answer: connection refused, closed or reset, or an HTTP protocol error.
-    `request` names the call (method and URL without the query string)."""
+    """No usable answer: connection refused, closed or reset, an HTTP protocol error, too many
+    redirects. `request` names the call (method and URL without the query string)."""
 
     def __init__(self, request: str, detail: str) -> None:
         self.request = request
@@ -147,111 +164,193 @@ class TransportError(SmsPartnerError):
 
 
 class RequestTimeout(TransportError):
-    """The client timeout was exceeded (connect, read, write or pool)."""
+    """One attempt exceeded the client's `timeout` (connect, read, write or pool)."""
+
+
+class DeadlineExceeded(RequestTimeout):
+    """The call's total deadline (`deadline` seconds, retries included) passed."""
+
+    def __init__(self, request: str, detail: str, *, deadline: float) -> None:
+        self.deadline = deadline
+        super().__init__(request, detail)
+
+
+# ---- helpers of the endpoint functions and the client -----------------------------------------
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a `Retry-After` header: delta-seconds or an HTTP date; None if unreadable."""
+    """Seconds to wait from a `Retry-After` header (delta-seconds or an HTTP date); None if it
+    is absent or unreadable (`soon`, `-3`, `²`, `inf`). A date in the past means no wait."""
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
     try:
         when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    delta = (when - (now or datetime.now(UTC))).total_seconds()
-    return max(0.0, delta)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
-def transport_error(exc: httpx.TransportError, request: str, secrets: Iterable[str] = ()) -> TransportError:
-    """The typed error for an httpx transport exception (the caller raises it `from exc`)."""
-    detail = mask_secrets(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__, secrets)
-    if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeout(request, f"timed out ({detail})")
-    return TransportError(request, f"no usable answer ({detail})")
+def describe_request(method: str, url: httpx.URL) -> str:
+    """`GET http://host/v1/path`: the call without its query string (where the key travels)."""
+    return f"{method} {url.copy_with(query=None, fragment=None)}"
 
 
-def decode_json(response: httpx.Response, secrets: Iterable[str] = ()) -> Any:
-    """The JSON body, or `InvalidResponse` (empty, not UTF-8, not JSON, truncated)."""
-    try:
-        return response.json()
-    except (ValueError, UnicodeDecodeError) as exc:
-        what = "empty body" if not response.content else f"body is not JSON ({type(exc).__name__})"
-        raise invalid_response(response, f"expected a JSON answer, {what}", secrets) from None
+def body_excerpt(content: bytes, redactor: Redactor) -> str:
+    """The start of a body as text, masked then cut; `<empty body>` if there is none."""
+    if not content:
+        return "<empty body>"
+    text = redactor.mask(content[:_EXCERPT_SOURCE_BYTES].decode("utf-8", errors="replace"))
+    if len(text) > BODY_EXCERPT_CHARS or len(content) > _EXCERPT_SOURCE_BYTES:
+        return text[:BODY_EXCERPT_CHARS] + "..."
+    return text
 
 
-def invalid_response(response: httpx.Response, reason: str, secrets: Iterable[str] = ()) -> InvalidResponse:
-    return InvalidResponse(
-        status_code=response.status_code,
-        content_type=response.headers.get("content-type", ""),
-        body=body_excerpt(response.content, secrets),
-        reason=mask_secrets(reason, secrets),
-        request=_describe(response),
+def _masked(data: Any, redactor: Redactor) -> Any:
+    """`data` (parsed JSON, at most `MAX_JSON_DEPTH` deep) with every string masked, keys too."""
+    if isinstance(data, str):
+        return redactor.mask(data)
+    if isinstance(data, Mapping):
+        return {redactor.mask(str(key)): _masked(value, redactor) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_masked(value, redactor) for value in data]
+    return data
+
+
+def _details(error: Error) -> list[Any]:
+    for candidate in (error.errors, error.error):
+        if isinstance(candidate, list):
+            return list(candidate)
+    return []
+
+
+def _message(error: Error, details: Iterable[Any]) -> str:
+    """`message`, else the `error` object's (or text's) message, else the details' messages."""
+    if isinstance(error.message, str) and error.message:
+        return error.message
+    inner = error.error
+    if isinstance(inner, str) and inner:
+        return inner
+    if isinstance(inner, Mapping) and isinstance(inner.get("message"), str):
+        return str(inner["message"])
+    parts = []
+    for item in details:
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, Mapping) and isinstance(item.get("message"), str):
+            element = item.get("elementId")
+            prefix = f"{element}: " if isinstance(element, str | int) and element != "" else ""
+            parts.append(f"{prefix}{item['message']}")
+    return "; ".join(parts)
+
+
+def _tag(error: SmsPartnerError, answer: Answer) -> SmsPartnerError:
+    error.attempts = answer.attempts
+    error.retry_note = answer.retry_note
+    return error
+
+
+def invalid_response(
+    answer: Answer, reason: str, *, field: str | None = None, expected: str | None = None
+) -> InvalidResponse:
+    error = InvalidResponse(
+        status_code=answer.status_code,
+        content_type=answer.headers.get("content-type", ""),
+        body=body_excerpt(answer.content, answer.redactor),
+        reason=answer.redactor.mask(reason),
+        request=answer.request,
+        field=field,
+        expected=expected,
     )
+    _tag(error, answer)
+    return error
 
 
-def _as_error_envelope(data: Any) -> Error | None:
+def decode_json(answer: Answer) -> Any:
+    """The JSON body, or `InvalidResponse` (empty, not JSON, truncated, nested too deep)."""
+    data = parse_json(answer.content)
+    if isinstance(data, NotJson):
+        raise invalid_response(answer, f"expected a JSON answer, {data.reason}")
+    return data
+
+
+def check_shape(answer: Answer, data: Any, schema: str) -> None:
+    """`InvalidResponse` naming the first field of `data` that is missing or not of the JSON type
+    `schema` (a schema of the spec) gives it; formats, patterns and ranges are not checked."""
+    problem = first_problem(data, schema)
+    if problem is not None:
+        raise invalid_response(
+            answer, f"not a valid {schema}: {problem}", field=problem.field, expected=problem.expected
+        )
+
+
+def _as_error_envelope(data: Any, redactor: Redactor) -> Error | None:
+    """The envelope as a (masked) model: `success` false, an integer `code`, and nothing of
+    the wrong type (`message`, when present, a string)."""
     if not isinstance(data, Mapping) or data.get("success") is not False:
         return None
-    if not isinstance(data.get("code"), int) or isinstance(data.get("code"), bool):
+    code = data.get("code")
+    if not isinstance(code, int) or isinstance(code, bool):
         return None
-    if not isinstance(data.get("message"), str):
+    if first_problem(data, "Error") is not None:
         return None
-    return Error.from_dict(data)
+    return Error.from_dict(_masked(data, redactor))
 
 
-def raise_if_error_envelope(response: httpx.Response, data: Any, secrets: Iterable[str] = ()) -> None:
+def raise_if_error_envelope(answer: Answer, data: Any) -> None:
     """Raise `ApiError` if a (success-status) body is the error envelope."""
-    error = _as_error_envelope(data)
+    error = _as_error_envelope(data, answer.redactor)
     if error is not None:
-        raise ApiError(response.status_code, error, secrets)
+        raise _tag(ApiError(answer.status_code, error), answer)
 
 
-def raise_for_error_status(
-    response: httpx.Response, documented: Iterable[int], secrets: Iterable[str] = ()
-) -> NoReturn:
+def raise_for_error_status(answer: Answer, documented: Iterable[int]) -> NoReturn:
     """Raise the typed error for a non-success answer.
 
     429 gives `RateLimited`; an error envelope gives `ApiError` whatever the status (the status of
     errors is not documented by the API); otherwise `InvalidResponse` for a documented status and
     `UnexpectedStatus` for an undocumented one.
     """
-    error: Error | None = None
-    data: Any = None
-    try:
-        data = response.json()
-    except (ValueError, UnicodeDecodeError):
-        data = None
-    error = _as_error_envelope(data)
-    if response.status_code == 429:
-        raise RateLimited(
-            retry_after=parse_retry_after(response.headers.get("retry-after")),
-            body=body_excerpt(response.content, secrets),
-            error=error,
-            request=_describe(response),
+    data = parse_json(answer.content)
+    error = None if isinstance(data, NotJson) else _as_error_envelope(data, answer.redactor)
+    if answer.status_code == 429:
+        raise _tag(
+            RateLimited(
+                retry_after=parse_retry_after(answer.headers.get("retry-after")),
+                body=body_excerpt(answer.content, answer.redactor),
+                error=error,
+                request=answer.request,
+            ),
+            answer,
         )
     if error is not None:
-        raise ApiError(response.status_code, error, secrets)
-    if response.status_code in set(documented):
-        raise invalid_response(response, "expected the error envelope", secrets)
-    raise UnexpectedStatus(
-        status_code=response.status_code,
-        content_type=response.headers.get("content-type", ""),
-        body=body_excerpt(response.content, secrets),
-        reason="undocumented HTTP status",
-        request=_describe(response),
+        raise _tag(ApiError(answer.status_code, error), answer)
+    if answer.status_code in set(documented):
+        problem = data.reason if isinstance(data, NotJson) else first_problem(data, "Error")
+        raise invalid_response(answer, f"expected the error envelope ({problem or 'not one'})")
+    raise _tag(
+        UnexpectedStatus(
+            status_code=answer.status_code,
+            content_type=answer.headers.get("content-type", ""),
+            body=body_excerpt(answer.content, answer.redactor),
+            reason="undocumented HTTP status",
+            request=answer.request,
+        ),
+        answer,
     )
 
 
 __all__ = [
     "ApiError",
+    "DeadlineExceeded",
     "InvalidResponse",
     "RateLimited",
     "RequestTimeout",
+    "ResponseTooLarge",
     "SmsPartnerError",
     "TransportError",
     "UnexpectedResponse",

@@ -4,7 +4,10 @@ from collections.abc import Mapping, MutableMapping
 from http import HTTPStatus
 from typing import IO, BinaryIO, Generic, Literal, TypeVar
 
-from attrs import define
+import httpx
+from attrs import define, field
+
+from .redact import Redactor
 
 
 class Unset:
@@ -51,4 +54,30 @@ class Response(Generic[T]):
     parsed: T
 
 
-__all__ = ["UNSET", "File", "FileTypes", "RequestFiles", "Response", "Unset"]
+@define
+class Answer:
+    """One answer of the API, read whole within the client's limits: what `Client.send` hands
+    the endpoint functions, after the retries. `request` names the call without its query
+    string (where the key travels); `attempts` counts the tries, `retry_note` says why the
+    client stopped trying again ("" when it did not). The key and the call's rental tokens are
+    kept only to mask them (`redactor`), never shown by `repr()`."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    request: str
+    secrets: tuple[str, ...] = field(default=(), repr=False)
+    tokens: tuple[str, ...] = field(default=(), repr=False)
+    attempts: int = 1
+    retry_note: str = ""
+    _redactor: Redactor | None = field(default=None, init=False, repr=False)
+
+    @property
+    def redactor(self) -> Redactor:
+        """Masks the key, the call's rental tokens and phone numbers (built on first use)."""
+        if self._redactor is None:
+            self._redactor = Redactor(secrets=self.secrets, tokens=self.tokens)
+        return self._redactor
+
+
+__all__ = ["UNSET", "Answer", "File", "FileTypes", "RequestFiles", "Response", "Unset"]

@@ -1,12 +1,10 @@
 from http import HTTPStatus
 from typing import Any
 
-import httpx
-
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.rental_status import RentalStatus
-from ...types import UNSET, Response
+from ...types import UNSET, Answer, Response
 
 DOCUMENTED_ERROR_STATUSES: tuple[int, ...] = (400,)
 
@@ -31,26 +29,28 @@ def _get_kwargs(
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> RentalStatus:
-    secrets = client.secrets()
-    if response.status_code == 200:
-        data = errors.decode_json(response, secrets)
-        errors.raise_if_error_envelope(response, data, secrets)
+def _parse_response(*, answer: Answer) -> RentalStatus:
+    if answer.status_code == 200:
+        data = errors.decode_json(answer)
+        errors.raise_if_error_envelope(answer, data)
+        errors.check_shape(answer, data, "RentalStatus")
+        failure: errors.InvalidResponse | None = None
         try:
             response_200 = RentalStatus.from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            reason = f"body is not a valid RentalStatus ({type(exc).__name__}: {exc})"
-            raise errors.invalid_response(response, reason, secrets) from None
+            failure = errors.invalid_response(answer, f"body is not a valid RentalStatus ({type(exc).__name__})")
+        if failure is not None:
+            raise failure
         return response_200
-    errors.raise_for_error_status(response, DOCUMENTED_ERROR_STATUSES, secrets)
+    errors.raise_for_error_status(answer, DOCUMENTED_ERROR_STATUSES)
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[RentalStatus]:
-    parsed = _parse_response(client=client, response=response)
+def _build_response(*, answer: Answer) -> Response[RentalStatus]:
+    parsed = _parse_response(answer=answer)
     return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
+        status_code=HTTPStatus(answer.status_code),
+        content=answer.content,
+        headers=answer.headers,
         parsed=parsed,
     )
 
@@ -72,12 +72,15 @@ def sync_detailed(
         token (str): Rental token.
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         Response[RentalStatus]
@@ -87,9 +90,9 @@ def sync_detailed(
         token=token,
     )
 
-    response = client.send(kwargs)
+    answer = client.send(kwargs, tokens=(token,))
 
-    return _build_response(client=client, response=response)
+    return _build_response(answer=answer)
 
 
 def sync(
@@ -109,12 +112,15 @@ def sync(
         token (str): Rental token.
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         RentalStatus
@@ -143,12 +149,15 @@ async def asyncio_detailed(
         token (str): Rental token.
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         Response[RentalStatus]
@@ -158,9 +167,9 @@ async def asyncio_detailed(
         token=token,
     )
 
-    response = await client.send_async(kwargs)
+    answer = await client.send_async(kwargs, tokens=(token,))
 
-    return _build_response(client=client, response=response)
+    return _build_response(answer=answer)
 
 
 async def asyncio(
@@ -180,12 +189,15 @@ async def asyncio(
         token (str): Rental token.
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         RentalStatus

@@ -1,12 +1,10 @@
 from http import HTTPStatus
 from typing import Any
 
-import httpx
-
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.stop_list import StopList
-from ...types import Response
+from ...types import Answer, Response
 
 DOCUMENTED_ERROR_STATUSES: tuple[int, ...] = (400,)
 
@@ -21,26 +19,28 @@ def _get_kwargs() -> dict[str, Any]:
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> StopList:
-    secrets = client.secrets()
-    if response.status_code == 200:
-        data = errors.decode_json(response, secrets)
-        errors.raise_if_error_envelope(response, data, secrets)
+def _parse_response(*, answer: Answer) -> StopList:
+    if answer.status_code == 200:
+        data = errors.decode_json(answer)
+        errors.raise_if_error_envelope(answer, data)
+        errors.check_shape(answer, data, "StopList")
+        failure: errors.InvalidResponse | None = None
         try:
             response_200 = StopList.from_dict(data)
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            reason = f"body is not a valid StopList ({type(exc).__name__}: {exc})"
-            raise errors.invalid_response(response, reason, secrets) from None
+            failure = errors.invalid_response(answer, f"body is not a valid StopList ({type(exc).__name__})")
+        if failure is not None:
+            raise failure
         return response_200
-    errors.raise_for_error_status(response, DOCUMENTED_ERROR_STATUSES, secrets)
+    errors.raise_for_error_status(answer, DOCUMENTED_ERROR_STATUSES)
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[StopList]:
-    parsed = _parse_response(client=client, response=response)
+def _build_response(*, answer: Answer) -> Response[StopList]:
+    parsed = _parse_response(answer=answer)
     return Response(
-        status_code=HTTPStatus(response.status_code),
-        content=response.content,
-        headers=response.headers,
+        status_code=HTTPStatus(answer.status_code),
+        content=answer.content,
+        headers=answer.headers,
         parsed=parsed,
     )
 
@@ -56,12 +56,15 @@ def sync_detailed(
     incorrect), 200 (all went well).
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         Response[StopList]
@@ -69,9 +72,9 @@ def sync_detailed(
 
     kwargs = _get_kwargs()
 
-    response = client.send(kwargs)
+    answer = client.send(kwargs)
 
-    return _build_response(client=client, response=response)
+    return _build_response(answer=answer)
 
 
 def sync(
@@ -85,12 +88,15 @@ def sync(
     incorrect), 200 (all went well).
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         StopList
@@ -112,12 +118,15 @@ async def asyncio_detailed(
     incorrect), 200 (all went well).
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         Response[StopList]
@@ -125,9 +134,9 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs()
 
-    response = await client.send_async(kwargs)
+    answer = await client.send_async(kwargs)
 
-    return _build_response(client=client, response=response)
+    return _build_response(answer=answer)
 
 
 async def asyncio(
@@ -141,12 +150,15 @@ async def asyncio(
     incorrect), 200 (all went well).
 
     Raises:
-        errors.ApiError: The API answered its error envelope (`code`, `message`).
-        errors.RateLimited: HTTP 429 (`retry_after`); not retried.
-        errors.UnexpectedStatus: An undocumented HTTP status without error envelope.
-        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty).
-        errors.RequestTimeout: The client timeout was exceeded.
-        errors.TransportError: No usable answer (connection refused, closed, reset).
+        errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
+        errors.RateLimited: HTTP 429 once retries stopped (`retry_after`, `retry_note`).
+        errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
+        errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
+            the wrong JSON type: `field`, `expected`).
+        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
+        errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
+        errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
 
     Returns:
         StopList
