@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from smspartner_contract.cassette import Interaction
-from smspartner_contract.checks import FORMAT, JSON, XML, XML_TYPES
+from smspartner_contract.checks import JSON, XML, XML_TYPES
 from smspartner_contract.ledger import UNCONFIRMED, at, operations, parameter_enums, resolve
 from smspartner_contract.plan import documented_codes
 from smspartner_contract.positional_xml import PositionalXmlError, decode
@@ -155,9 +155,10 @@ def _marks_reached(spec: Mapping[str, Any], value: Any, schema: Any, found: set[
                     stack.append((element, node["items"], depth + 1))
 
 
-def exercised(spec: Mapping[str, Any], interaction: Interaction) -> set[str]:
-    """The ids of the guesses this exchange exercised."""
-    found: set[str] = set()
+def exercised(spec: Mapping[str, Any], interaction: Interaction) -> dict[str, str | None]:
+    """The guesses this exchange exercised: id -> None when it held, or what was seen instead
+    (a media-type guess is settled by the media type itself, not by a finding)."""
+    found: dict[str, str | None] = {}
     response = interaction.response
     operation = _operation(spec, interaction.operation)
     if response is None or operation is None or interaction.request.method != "GET":
@@ -165,7 +166,7 @@ def exercised(spec: Mapping[str, Any], interaction: Interaction) -> set[str]:
     query = dict(interaction.request.query)
     for name, (ident, enum) in parameter_enums(spec).items():
         if name in query and query[name] not in enum:
-            found.add(ident)
+            found[ident] = None
             return found  # what such an answer is, is that guess only
     decoded = decode_answer(interaction)
     shape = envelope_of(decoded)
@@ -179,13 +180,15 @@ def exercised(spec: Mapping[str, Any], interaction: Interaction) -> set[str]:
     resolved = resolve(spec, reference)
     mark = resolved.get(UNCONFIRMED)
     if shape[0] is False and isinstance(mark, Mapping):
-        found.add(str(mark.get("id")))
+        found[str(mark.get("id"))] = None
     media = XML if decoded[0] == "xml" else JSON
     content = resolved.get("content", {}).get(media, {})
-    if query.get(FORMAT) == "xml" or decoded[0] == "xml":
-        media_mark = content.get(UNCONFIRMED)
-        if isinstance(media_mark, Mapping):
-            found.add(str(media_mark.get("id")))
+    media_mark = content.get(UNCONFIRMED)
+    if decoded[0] == "xml" and isinstance(media_mark, Mapping):
+        seen = response.header("content-type") or "(none)"
+        found[str(media_mark.get("id"))] = None if response.media_type == media else seen
     if "schema" in content:
-        _marks_reached(spec, decoded[1], content["schema"], found)
+        reached: set[str] = set()
+        _marks_reached(spec, decoded[1], content["schema"], reached)
+        found.update(dict.fromkeys(reached))
     return found

@@ -390,6 +390,10 @@ class Grader:
         failure = found.failure
         category, assumptions = self.classify(validated, found)
         expected, observed = self._expected_observed(validated, failure)
+        if assumptions and set(assumptions) <= self.status_guesses:
+            code = (any_envelope(interaction) or (None, None))[1]
+            expected = "an error envelope with the spec's error status (HTTP 400)"
+            observed = f"HTTP {response.status} with error code {code}"
         where = _field(failure)
         if response.media_type in ("application/xml", "text/xml") and where.startswith("/"):
             method, _, path = interaction.operation.partition(" ")
@@ -427,7 +431,7 @@ class Grader:
     def grade(self, record: Record) -> Outcome:
         outcome = Outcome(record=record, errors=list(record.errors), gaps=list(record.gaps))
         findings: dict[tuple[Any, ...], Finding] = {}
-        reached: set[str] = set()
+        reached: dict[str, str | None] = {}
         for interaction in record.interactions:
             validated = self.validator.validate(interaction)
             outcome.checks += len(validated.ran)
@@ -436,7 +440,9 @@ class Grader:
                 self.redactor.mask(f"{interaction.operation} ({interaction.id}): {error}")
                 for error in validated.errors
             ]
-            reached |= exercised(self.spec, interaction)
+            for ident, contrary in exercised(self.spec, interaction).items():
+                if contrary is not None or ident not in reached:
+                    reached[ident] = reached.get(ident) or contrary
             for found in validated.failures:
                 graded = self.finding(validated, found)
                 key = (
@@ -467,13 +473,16 @@ class Grader:
             ]
         return outcome
 
-    def _verdicts(self, findings: list[Finding], reached: set[str]) -> list[Verdict]:
+    def _verdicts(self, findings: list[Finding], reached: dict[str, str | None]) -> list[Verdict]:
         refuted: dict[str, str] = {}
         for finding in findings:
             for ident in finding.assumptions:
                 refuted.setdefault(
                     ident, f"{finding.observed} ({finding.operation} {finding.field})"
                 )
+        for ident, contrary in reached.items():
+            if contrary is not None:
+                refuted.setdefault(ident, self.redactor.mask(contrary))
         verdicts = []
         for mark in ledger.marks(self.spec):
             if mark.id in refuted:
