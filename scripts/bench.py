@@ -37,6 +37,7 @@ STARTUP_TIMEOUT = 30.0
 ROUNDS = 5
 QUIET = ("--log-level", "warning")
 """The emulator without its access log: a log line per request would be measured too."""
+SUITE_TIMEOUT = 600
 CONTRACT_SUITE = (
     "contract_tests/test_contract_emulator.py",
     "contract_tests/test_contract_drift.py",
@@ -259,13 +260,17 @@ def bench_contract() -> list[Row]:
         )
     ]
     start = time.perf_counter()
-    suite = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *CONTRACT_SUITE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    try:
+        suite = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *CONTRACT_SUITE],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=SUITE_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BenchError(f"the contract suite took more than {SUITE_TIMEOUT} s") from None
     seconds = time.perf_counter() - start
     if suite.returncode != 0:
         raise BenchError("the contract suite fails: run `make test`")

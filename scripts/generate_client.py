@@ -219,9 +219,26 @@ def _tool(name: str) -> Path:
     return path
 
 
+TOOL_TIMEOUT = 300
+"""Seconds the generator or ruff may take (a few seconds normally)."""
+
+
 def _run(command: list[str], cwd: Path) -> None:
     env = {**os.environ, "RUFF_NO_CACHE": "true", "NO_COLOR": "1"}
-    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    try:
+        result = subprocess.run(
+            command,
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=TOOL_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise GenerationError(
+            f"{' '.join(command[:3])}... took more than {TOOL_TIMEOUT} s"
+        ) from None
     if result.returncode != 0:
         raise GenerationError(
             f"{' '.join(command[:3])}... failed ({result.returncode}):\n"
