@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import base64
 import string
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ import yaml
 FORMAT = "smspartner-contract-cassette/1"
 MAX_CASSETTE_BYTES = 64 * 1024 * 1024
 """A cassette larger than this is refused on reading (a run writes well under a megabyte)."""
+MAX_INTERACTIONS = 20_000
+"""Exchanges a cassette may hold (a full run records a few hundred)."""
 API_KEY_PLACEHOLDER = "REDACTED-API-KEY"
 _TEXT_SAFE = set(string.printable) - {"\r", "\x0b", "\x0c"}
 
@@ -170,6 +172,24 @@ def _interaction_data(interaction: Interaction) -> dict[str, Any]:
     return data
 
 
+class _PlainDumper(yaml.SafeDumper):
+    """No anchors and aliases: every interaction written out (the reader refuses aliases)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A safe loader that refuses aliases: a few bytes of `*a` must not grow into millions of
+    interactions to check."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", mark)
+        return super().compose_node(parent, index)
+
+
 def dump_cassette(cassette: Cassette) -> str:
     """The YAML text of a cassette (redaction is the caller's job: see `recording`)."""
     document = {
@@ -182,7 +202,13 @@ def dump_cassette(cassette: Cassette) -> str:
         "run": dict(cassette.run),
         "interactions": [_interaction_data(item) for item in cassette.interactions],
     }
-    return yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=float("inf"))
+    return yaml.dump(
+        document,
+        Dumper=_PlainDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=float("inf"),
+    )
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -281,11 +307,11 @@ def parse_cassette(text: str, source: str = "cassette") -> Cassette:
     """Read cassette YAML; CassetteError (one line, naming `source` and the place) otherwise."""
     reader = _Reader(source)
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        raise reader.fail(where, "not valid YAML") from None
+        raise reader.fail(where, getattr(exc, "problem", None) or "not valid YAML") from None
     top = reader.mapping(document, "(top)")
     if top.get("format") != FORMAT:
         raise reader.fail("format", f"expected {FORMAT!r}, got {top.get('format')!r}")
@@ -293,6 +319,8 @@ def parse_cassette(text: str, source: str = "cassette") -> Cassette:
     items = top.get("interactions")
     if not isinstance(items, list):
         raise reader.fail("interactions", "expected a list")
+    if len(items) > MAX_INTERACTIONS:
+        raise reader.fail("interactions", f"more than {MAX_INTERACTIONS:,}")
     return Cassette(
         target=reader.text(top.get("target", ""), "target"),
         mode=reader.text(top.get("mode", ""), "mode"),
@@ -322,15 +350,3 @@ def load_cassette(path: str | Path) -> Cassette:
     except UnicodeDecodeError as exc:
         raise CassetteError(f"{source}: not UTF-8 (byte {exc.start})") from None
     return parse_cassette(text, source)
-
-
-def query_pairs(
-    query: Mapping[str, Any] | Sequence[tuple[str, Any]],
-) -> tuple[tuple[str, str], ...]:
-    """Query pairs from a mapping whose values may be lists (as schemathesis cases hold them)."""
-    items = query.items() if isinstance(query, Mapping) else query
-    pairs: list[tuple[str, str]] = []
-    for name, value in items:
-        values = value if isinstance(value, list | tuple) else [value]
-        pairs += [(str(name), "" if item is None else str(item)) for item in values]
-    return tuple(pairs)

@@ -23,14 +23,23 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
+from schemathesis.baseline import Baseline
 from smspartner_client.redact import Redactor
 
 from smspartner_contract import ledger
 from smspartner_contract.cassette import CassetteError
-from smspartner_contract.grading import BaselineError, Grader, Outcome, load_baseline
+from smspartner_contract.exercise import learn_phone_numbers
+from smspartner_contract.grading import (
+    EXIT_UNUSABLE,
+    BaselineError,
+    Grader,
+    Outcome,
+    load_baseline,
+)
 from smspartner_contract.recording import CassetteLeak, read_record, write_cassette
 from smspartner_contract.report import write_reports
 from smspartner_contract.run import (
+    INTERRUPTION,
     LIVE,
     Interrupted,
     Record,
@@ -48,7 +57,6 @@ PROG = "smspartner-contract"
 REPORT_DIR = Path("build/contract")
 CASSETTE = "cassette.yaml"
 BASELINE = SPEC_PATH.parent / "accepted-drift.json"
-EXIT_UNUSABLE = 2
 ENVIRONMENT = """environment (run):
   SMSPARTNER_BASE_URL        target ending in /v1; unset: an emulator started for the run
   SMSPARTNER_API_KEY         the key sent as apiKey (required with a URL); never printed
@@ -71,9 +79,10 @@ def _say(message: str) -> None:
 
 @contextlib.contextmanager
 def _signals_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP unwind the run like Ctrl-C (so a started emulator is stopped)."""
+    """SIGTERM and SIGHUP unwind the command like Ctrl-C (so a started emulator is stopped)."""
 
     def interrupt(signum: int, frame: FrameType | None) -> None:
+        INTERRUPTION.signum = signum
         raise Interrupted(signum)
 
     previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGTERM, signal.SIGHUP)}
@@ -82,6 +91,14 @@ def _signals_interrupt() -> Iterator[None]:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _print(text: str) -> None:
+    """Print; a closed pipe (`| head`) silences the rest of the output, not the exit status."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (stays open until the process ends)
 
 
 def _baseline_path(env: Mapping[str, str], given: str | None) -> Path | None:
@@ -95,64 +112,71 @@ def grade(
     record: Record,
     base_url: str,
     redactor: Redactor,
-    baseline: Path | None,
+    baseline: Baseline | None,
     spec_path: Path = SPEC_PATH,
 ) -> Outcome:
     """Check and grade a record against today's spec (the run and the replay share this)."""
     spec = spec_data(spec_path)
     config = schema_config(base_url)
     schema = load_schema(config, spec)
-    accepted = load_baseline(baseline) if baseline is not None else None
-    grader = Grader(spec, Validator(schema, base_url), config, redactor, accepted)
+    grader = Grader(spec, Validator(schema, base_url), config, redactor, baseline)
     return grader.grade(record)
 
 
 def _finish(outcome: Outcome, directory: Path, redactor: Redactor, *, quiet: bool) -> int:
     text = write_reports(outcome, directory, redactor.mask)
     if not quiet:
-        print(text)
-        print(f"reports: {directory}/summary.md, {directory}/junit.xml, {directory}/report.json")
+        _print(text)
+        _print(f"reports: {directory}/summary.md, {directory}/junit.xml, {directory}/report.json")
     record = outcome.record
     code = outcome.exit_code
     if record.interrupted is not None:
         _say(f"interrupted: {record.requests} request(s) sent; the reports cover only those")
     elif code == EXIT_UNUSABLE:
-        _say(record.stopped or (outcome.fatal_gaps or outcome.errors or ["?"])[0])
+        _say(outcome.unusable_because)
     return code
+
+
+def _baseline(env: Mapping[str, str], given: str | None) -> Baseline | None:
+    path = _baseline_path(env, given)
+    return load_baseline(path) if path is not None else None
 
 
 def run_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     plan = plan_from(env)
-    baseline = _baseline_path(env, args.baseline)
+    accepted = _baseline(env, args.baseline)  # a bad file stops the run before any request
     directory = Path(args.report_dir)
-    with _signals_interrupt(), resolved_target(plan) as target:
-        redactor = redactor_for(target)
-        where = "live: probe plan, GET only" if plan.settings.mode == LIVE else "full"
-        if target.polite and plan.settings.mode != LIVE:
-            where = "full, polite: GET only"
-        if target.per_second:
-            where += f", {target.per_second:g} requests/s"
-        print(f"contract: checking {redactor.mask(target.base_url)} ({where})", flush=True)
-        record = Runner(target, plan.settings).run()
-    spec_version = str(spec_data(SPEC_PATH).get("info", {}).get("version", ""))
-    cassette = directory / CASSETTE
-    try:
-        write_cassette(record, redactor, spec_version, cassette)
-    except CassetteLeak as exc:
-        record.errors.append(f"the cassette was not written: {exc}")
-    outcome = grade(record, target.base_url, redactor, baseline)
-    quiet = record.stopped is not None and len(record.interactions) <= 1
-    code = _finish(outcome, directory, redactor, quiet=quiet)
+    with _signals_interrupt():
+        with resolved_target(plan) as target:
+            runner = Runner(target, plan.settings)
+            where = "live: probe plan, GET only" if plan.settings.mode == LIVE else "full"
+            if target.polite and plan.settings.mode != LIVE:
+                where = "full, polite: GET only"
+            if target.per_second:
+                where += f", {target.per_second:g} requests/s"
+            _print(f"contract: checking {runner.redactor.mask(target.base_url)} ({where})")
+            record = runner.run()
+        redactor = runner.redactor
+        spec = spec_data(SPEC_PATH)
+        learn_phone_numbers(spec, record, redactor)
+        cassette = directory / CASSETTE
+        try:
+            write_cassette(record, redactor, str(spec.get("info", {}).get("version", "")), cassette)
+        except CassetteLeak as exc:
+            record.errors.append(f"the cassette was not written: {exc}")
+        outcome = grade(record, target.base_url, redactor, accepted)
+        quiet = outcome.exit_code == EXIT_UNUSABLE and len(record.interactions) <= 1
+        code = _finish(outcome, directory, redactor, quiet=quiet)
     if not quiet:
-        print(f"recording: {cassette}")
+        _print(f"recording: {cassette}")
     return code
 
 
 def replay_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
+    accepted = _baseline(env, args.baseline)
     record = read_record(Path(args.cassette))
     redactor = redactor_for()
-    baseline = _baseline_path(env, args.baseline)
-    outcome = grade(record, record.target, redactor, baseline, Path(args.spec))
+    outcome = grade(record, record.target, redactor, accepted, Path(args.spec))
     return _finish(outcome, Path(args.report_dir), redactor, quiet=False)
 
 
@@ -230,14 +254,12 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
     try:
         code: int = args.handler(args, env)
         return code
-    except BrokenPipeError:  # the output went to a pipe that closed (`| head`): nothing to say
-        return 0
     except (Unusable, SpecError, CassetteError, BaselineError) as exc:
         _say(mask(str(exc)))
         return EXIT_UNUSABLE
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
-        _say("interrupted before the run started")
+        _say("interrupted before the reports were written")
         return 128 + int(signum)
     except Exception as exc:  # the last resort: one masked line, never a traceback
         reason = (str(exc).strip().splitlines() or [""])[0]

@@ -21,7 +21,7 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from smspartner_contract.cassette import Interaction, RecordedResponse, load_cassette
-from smspartner_contract.positional_xml import PositionalXmlError, decode
+from smspartner_contract.checks import lenient_decode
 from smspartner_contract.run import redactor_for
 
 HEADERS_THAT_MATTER = ("content-type", "allow", "retry-after", "location", "www-authenticate")
@@ -37,21 +37,14 @@ class RequestDiff:
     changes: list[str] = field(default_factory=list)
 
 
+_MASK = redactor_for().mask
+
+
 def _show(value: Any) -> str:
+    """A value as the report shows it: masked first, then cut."""
     text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else repr(value)
+    text = _MASK(text)
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
-
-
-def decoded_body(response: RecordedResponse) -> tuple[str, Any] | None:
-    """("json"|"xml", value) of a body, whatever its label says; None if it is neither."""
-    try:
-        return "json", json.loads(response.body)
-    except (ValueError, RecursionError):
-        pass
-    try:
-        return "xml", decode(response.body)
-    except PositionalXmlError:
-        return None
 
 
 def _pointer(path: list[Any]) -> str:
@@ -100,7 +93,7 @@ def answer_changes(old: RecordedResponse | None, new: RecordedResponse | None) -
     for name in sorted(set(before) | set(after)):
         if before.get(name) != after.get(name):
             changes.append(f"header {name}: {before.get(name)!r} -> {after.get(name)!r}")
-    old_body, new_body = decoded_body(old), decoded_body(new)
+    old_body, new_body = lenient_decode(old.body), lenient_decode(new.body)
     if old_body is not None and new_body is not None and old_body[0] == new_body[0]:
         changes += list(body_changes(old_body[1], new_body[1]))
     elif old.body != new.body:

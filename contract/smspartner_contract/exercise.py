@@ -8,19 +8,27 @@ media-type guess of its response, a request with an unsupported `_format` for th
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from smspartner_contract.cassette import Interaction
-from smspartner_contract.checks import JSON, XML, XML_TYPES
-from smspartner_contract.ledger import UNCONFIRMED, at, operations, parameter_enums, resolve
+from smspartner_contract.checks import JSON, XML, decode_body, envelope_of, lenient_decode
+from smspartner_contract.ledger import (
+    UNCONFIRMED,
+    at,
+    error_response,
+    operations,
+    parameter_enums,
+    resolve,
+)
 from smspartner_contract.plan import documented_codes
-from smspartner_contract.positional_xml import PositionalXmlError, decode
 
 _MAX_DEPTH = 32
+PHONE_SCHEMA = "#/components/schemas/InternationalPhoneNumber"
+MIN_PHONE_LENGTH = 6
+"""Shorter values under a phone field (a count, "0") are not masked wherever they appear."""
 
 
 @dataclass
@@ -57,43 +65,18 @@ class OperationCoverage:
 def decode_answer(interaction: Interaction) -> tuple[str, Any] | None:
     """("json"|"xml", value) of an answer's body, by its media type; None if it does not decode."""
     response = interaction.response
-    if response is None:
-        return None
-    try:
-        if response.media_type == JSON or response.media_type.endswith("+json"):
-            return "json", json.loads(response.body)
-        if response.media_type in XML_TYPES:
-            return "xml", decode(response.body)
-    except (ValueError, PositionalXmlError, RecursionError):
-        return None
-    return None
+    return None if response is None else decode_body(response.media_type, response.body)
 
 
-def envelope_of(decoded: tuple[str, Any] | None) -> tuple[bool, Any] | None:
-    """(success, code) of a decoded body shaped like the API's answers, else None."""
-    if decoded is None:
-        return None
-    kind, body = decoded
-    if kind == "json" and isinstance(body, dict) and isinstance(body.get("success"), bool):
-        return body["success"], body.get("code")
-    if kind == "xml" and isinstance(body, list) and body and isinstance(body[0], bool):
-        return body[0], body[1] if len(body) > 1 else None
-    return None
+def _lenient(interaction: Interaction) -> tuple[str, Any] | None:
+    """The body decoded as JSON, else as positional XML, whatever its media type says."""
+    response = interaction.response
+    return None if response is None else lenient_decode(response.body)
 
 
 def any_envelope(interaction: Interaction) -> tuple[bool, Any] | None:
     """(success, code) of an answer shaped like the API's, whatever its media type says."""
-    response = interaction.response
-    if response is None:
-        return None
-    try:
-        return envelope_of(("json", json.loads(response.body)))
-    except (ValueError, RecursionError):
-        pass
-    try:
-        return envelope_of(("xml", decode(response.body)))
-    except PositionalXmlError:
-        return None
+    return envelope_of(_lenient(interaction))
 
 
 def _operation(spec: Mapping[str, Any], label: str) -> Mapping[str, Any] | None:
@@ -127,16 +110,17 @@ def coverage(
     return seen
 
 
-def _marks_reached(spec: Mapping[str, Any], value: Any, schema: Any, found: set[str]) -> None:
-    """Add the ids of the marked schemas that `value` reaches (walking JSON or positional XML)."""
+def _reach(
+    spec: Mapping[str, Any], value: Any, schema: Any
+) -> Iterator[tuple[Any, Mapping[str, Any]]]:
+    """(value, schema node) for every node `value` reaches, through `$ref`s and alternatives,
+    walking JSON objects by property and positional XML lists by position."""
     stack: list[tuple[Any, Any, int]] = [(value, schema, 0)]
     while stack:
         item, node, depth = stack.pop()
         if depth > _MAX_DEPTH or not isinstance(node, Mapping):
             continue
-        mark = node.get(UNCONFIRMED)
-        if isinstance(mark, Mapping) and isinstance(mark.get("id"), str):
-            found.add(str(mark["id"]))
+        yield item, node
         ref = node.get("$ref")
         if isinstance(ref, str):
             stack.append((item, at(spec, ref.removeprefix("#")), depth + 1))
@@ -153,6 +137,55 @@ def _marks_reached(spec: Mapping[str, Any], value: Any, schema: Any, found: set[
                     stack.append((element, prefix[index], depth + 1))
                 elif isinstance(node.get("items"), Mapping):
                     stack.append((element, node["items"], depth + 1))
+
+
+def _marks_reached(spec: Mapping[str, Any], value: Any, schema: Any, found: set[str]) -> None:
+    """Add the ids of the marked schemas that `value` reaches."""
+    for _, node in _reach(spec, value, schema):
+        mark = node.get(UNCONFIRMED)
+        if isinstance(mark, Mapping) and isinstance(mark.get("id"), str):
+            found.add(str(mark["id"]))
+
+
+def _keyed_phones(value: Any) -> Iterator[str]:
+    """Strings under any JSON key that names a phone number (a renamed field included)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            for key, sub in item.items():
+                if "phone" in str(key).lower() and isinstance(sub, str | int):
+                    yield str(sub)
+                else:
+                    stack.append(sub)
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def phone_numbers(spec: Mapping[str, Any], interaction: Interaction) -> set[str]:
+    """The phone numbers an answer carries, whatever their form: the values of the spec's
+    phone-number fields (JSON or XML) and of any JSON key naming a phone. Patterns find the
+    usual forms; these values are masked by value too, so no form the patterns miss leaks."""
+    decoded = decode_answer(interaction) or _lenient(interaction)
+    operation = _operation(spec, interaction.operation)
+    if decoded is None:
+        return set()
+    found = set(_keyed_phones(decoded[1])) if decoded[0] == "json" else set()
+    media = XML if decoded[0] == "xml" else JSON
+    for response in (operation or {}).get("responses", {}).values():
+        schema = resolve(spec, response).get("content", {}).get(media, {}).get("schema")
+        for value, node in _reach(spec, decoded[1], schema):
+            if node.get("$ref") == PHONE_SCHEMA and isinstance(value, str | int):
+                found.add(str(value))
+    return {number for number in found if number.strip()}
+
+
+def learn_phone_numbers(spec: Mapping[str, Any], record: Any, redactor: Any) -> None:
+    """Have `redactor` mask, by value, every phone number the record's answers carry."""
+    for interaction in record.interactions:
+        for number in phone_numbers(spec, interaction):
+            if len(number.strip()) >= MIN_PHONE_LENGTH:
+                redactor.add(number, "phone")
 
 
 def exercised(spec: Mapping[str, Any], interaction: Interaction) -> dict[str, str | None]:
@@ -172,9 +205,10 @@ def exercised(spec: Mapping[str, Any], interaction: Interaction) -> dict[str, st
     shape = envelope_of(decoded)
     if decoded is None or shape is None:
         return found
-    responses = operation.get("responses", {})
-    wanted = "200" if shape[0] is True else next((s for s in responses if s != "200"), "")
-    reference = responses.get(wanted)
+    if shape[0] is True:
+        reference = operation.get("responses", {}).get("200")
+    else:
+        reference = (error_response(operation) or ("", None))[1]
     if reference is None:
         return found
     resolved = resolve(spec, reference)

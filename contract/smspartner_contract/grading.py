@@ -31,7 +31,13 @@ from smspartner_client.redact import Redactor
 
 from smspartner_contract import ledger
 from smspartner_contract.checks import is_error, nb_data_assumption
-from smspartner_contract.exercise import OperationCoverage, any_envelope, coverage, exercised
+from smspartner_contract.exercise import (
+    OperationCoverage,
+    any_envelope,
+    coverage,
+    exercised,
+    learn_phone_numbers,
+)
 from smspartner_contract.plan import required_query
 from smspartner_contract.run import Record, load_schema
 from smspartner_contract.validate import CheckFailure, Validated, Validator, full_url
@@ -131,6 +137,11 @@ class Outcome:
         return EXIT_OK
 
     @property
+    def unusable_because(self) -> str:
+        """Why a run could not vouch for the target (the first reason), in one line."""
+        return self.record.stopped or (self.fatal_gaps or self.errors or ["no answer checked"])[0]
+
+    @property
     def verdict(self) -> str:
         code = self.exit_code
         if self.record.interrupted is not None:
@@ -139,8 +150,7 @@ class Outcome:
         if code == EXIT_BREAKING:
             return f"BREAKING DRIFT: {len(breaking)} documented fact(s) no longer hold"
         if code == EXIT_UNUSABLE:
-            why = self.record.stopped or (self.fatal_gaps or self.errors or ["?"])[0]
-            return f"ERROR: the run could not be made or completed ({why})"
+            return f"ERROR: the run could not be made or completed ({self.unusable_because})"
         if code == EXIT_ASSUMPTION:
             ids = sorted({a for f in self.counted(ASSUMPTION) for a in f.assumptions})
             return (
@@ -301,7 +311,12 @@ class Grader:
         me, check = identity(found.failure), found.check
 
         def gone(ids: set[str]) -> bool:
-            return me not in self._left_without(validated, check, frozenset(ids))
+            left = self._left_without(validated, check, frozenset(ids))
+            if ids & self.status_guesses:
+                # The error schema then stands beside the success one (anyOf): the failure
+                # moves rather than vanishes, so only a clean pass clears the answer.
+                return not left
+            return me not in left
 
         for ident in candidates:
             if gone({ident}):
@@ -318,13 +333,9 @@ class Grader:
 
     def _error_status_guess(self, operation: str) -> str | None:
         for method, path, op in ledger.operations(self.spec):
-            if f"{method} {path}" != operation:
-                continue
-            for status, response in op.get("responses", {}).items():
-                if not str(status).startswith("2"):
-                    ident = ledger.mark_at(self.spec, response)
-                    if ident is not None:
-                        return ident
+            found = ledger.error_response(op) if f"{method} {path}" == operation else None
+            if found is not None:
+                return ledger.mark_at(self.spec, found[1])
         return None
 
     def _unsupported_parameter(self, validated: Validated) -> str | None:
@@ -369,7 +380,7 @@ class Grader:
             keyword = str(list(schema_path)[-1])
             schema = getattr(failure, "schema", {}) or {}
             wanted = schema.get(keyword, "?") if isinstance(schema, Mapping) else "?"
-            return f"{keyword}: {wanted!r}", _cut(repr(getattr(failure, "instance", "?")))
+            return f"{keyword}: {wanted!r}", repr(getattr(failure, "instance", "?"))
         defined = getattr(failure, "defined_content_types", None)
         if defined:
             return ", ".join(defined), response.header("content-type") or "(none)"
@@ -416,8 +427,8 @@ class Grader:
             field=mask(where),
             message=mask(message.splitlines()[0] if message else found.check),
             assumptions=assumptions,
-            expected=mask(_cut(expected)),
-            observed=mask(observed),
+            expected=_cut(mask(expected)),
+            observed=_cut(mask(observed)),
             reproduce=f"curl -X {interaction.request.method} '{mask(url)}'",
             title=mask(str(failure.title)),
             code=str(failure.code),
@@ -430,6 +441,7 @@ class Grader:
 
     def grade(self, record: Record) -> Outcome:
         outcome = Outcome(record=record, errors=list(record.errors), gaps=list(record.gaps))
+        learn_phone_numbers(self.spec, record, self.redactor)
         findings: dict[tuple[Any, ...], Finding] = {}
         reached: dict[str, str | None] = {}
         for interaction in record.interactions:

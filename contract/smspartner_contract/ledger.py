@@ -75,7 +75,8 @@ class Mark:
         return _unescape(parts[2] if len(parts) > 2 else parts[-1])
 
 
-def _escape(key: str) -> str:
+def escape(key: str) -> str:
+    """A key as a JSON-pointer part (`~` and `/` escaped)."""
     return key.replace("~", "~0").replace("/", "~1")
 
 
@@ -98,7 +99,7 @@ def _walk(node: Any, pointer: str = "") -> Iterator[tuple[str, Mapping[str, Any]
     if isinstance(node, Mapping):
         yield pointer, node
         for key, value in node.items():
-            yield from _walk(value, f"{pointer}/{_escape(str(key))}")
+            yield from _walk(value, f"{pointer}/{escape(str(key))}")
     elif isinstance(node, list):
         for index, value in enumerate(node):
             yield from _walk(value, f"{pointer}/{index}")
@@ -178,6 +179,14 @@ def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str,
                 yield method.upper(), path, item[method]
 
 
+def error_response(operation: Mapping[str, Any]) -> tuple[str, Any] | None:
+    """(status, response) of the operation's error answer: its first status that is not 2xx."""
+    for status, response in operation.get("responses", {}).items():
+        if str(status).isdigit() and not str(status).startswith("2"):
+            return str(status), response
+    return None
+
+
 def mark_at(spec: Mapping[str, Any], node: Any) -> str | None:
     """The id of the guess on `node` or on what it references (first found), or None."""
     seen = 0
@@ -248,7 +257,7 @@ def where(spec: Mapping[str, Any], mark: Mark) -> list[str]:
 def _media_pointer(response: Mapping[str, Any], media: str) -> str:
     ref = response.get("$ref")
     base = ref.removeprefix("#") if isinstance(ref, str) else ""
-    return f"{base}/content/{_escape(media)}"
+    return f"{base}/content/{escape(media)}"
 
 
 # ---- the relaxed view ----------------------------------------------------------------------------

@@ -27,7 +27,9 @@ from smspartner_contract.cassette import (
     RecordedResponse,
     load_cassette,
 )
-from smspartner_contract.compare import decoded_body
+from smspartner_contract.checks import lenient_decode
+from smspartner_contract.run import redactor_for
+from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN
 
 EMULATOR_BASE = "http://emulator.invalid/v1"
 PARITY_DEADLINE = 10.0
@@ -64,7 +66,7 @@ def _where(item: Any) -> str:
 
 
 def _shape_of(response: RecordedResponse) -> Any:
-    decoded = decoded_body(response)
+    decoded = lenient_decode(response.body)
     return None if decoded is None else shape(decoded[1])
 
 
@@ -103,7 +105,7 @@ def _succeeded(interaction: Interaction) -> bool:
     response = interaction.response
     if response is None or response.status != 200:
         return False
-    decoded = decoded_body(response)
+    decoded = lenient_decode(response.body)
     return (
         decoded is not None
         and decoded[0] == "json"
@@ -145,12 +147,11 @@ async def _ask(
 
 def parity(interactions: list[Interaction]) -> list[Mismatch]:
     """The recorded GET requests whose emulator answers differ in shape."""
-    from smspartner_emulator import create_app, default_fixtures
+    from smspartner_emulator import create_app
 
-    fixtures = default_fixtures()
     app = create_app(access_log=False)
     asked = [i for i in interactions if i.response is not None and i.request.method == "GET"]
-    replace = substitutions(asked, fixtures.api_keys[0], fixtures.rental(5).token)
+    replace = substitutions(asked, DEMO_KEY, DOCS_TOKEN)
     answers = asyncio.run(_ask(app, asked, replace))
     mismatches = []
     for interaction, answer in zip(asked, answers, strict=True):
@@ -177,11 +178,12 @@ def parity_of(cassette: Path, directory: Path) -> int:
         lines += [f"## {mismatch.request}", "", *(f"- {d}" for d in mismatch.differences), ""]
     if not mismatches:
         lines.append("The emulator answers every recorded request in the recorded shape.")
-    text = "\n".join(lines)
+    mask = redactor_for().mask
+    text = mask("\n".join(lines))
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "parity.md").write_text(text + "\n", encoding="utf-8")
     data = [{"request": m.request, "differences": m.differences} for m in mismatches]
-    (directory / "parity.json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    (directory / "parity.json").write_text(mask(json.dumps(data, indent=2)) + "\n", "utf-8")
     print(text)
     print(f"reports: {directory}/parity.md, {directory}/parity.json")
     return 1 if mismatches else 0

@@ -18,6 +18,7 @@ find left there means the file is not written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
@@ -80,9 +81,22 @@ def _scrub(value: Any, replace: Callable[[str], str]) -> Any:
     return value
 
 
+def text_encoding(body: bytes) -> str:
+    """The encoding a body's text is in, as JSON's rules tell it (UTF-8, -16 or -32, BOMs)."""
+    try:
+        return json.detect_encoding(body)
+    except (TypeError, ValueError):
+        return "utf-8"
+
+
 def _scrub_bytes(body: bytes, replace: Callable[[str], str]) -> bytes:
-    text = body.decode("utf-8", "surrogateescape")
-    return replace(text).encode("utf-8", "surrogateescape")
+    """The body with `replace` applied to its text, in the body's own encoding."""
+    encoding = text_encoding(body)
+    try:
+        text = body.decode(encoding)
+    except UnicodeDecodeError:
+        encoding, text = "utf-8", body.decode("utf-8", "surrogateescape")
+    return replace(text).encode(encoding, "surrogateescape")
 
 
 def redacted(interaction: Interaction, replace: Callable[[str], str]) -> Interaction:
@@ -152,13 +166,18 @@ def to_cassette(record: Record, redactor: Redactor, spec_version: str) -> Casset
 
 def write_cassette(record: Record, redactor: Redactor, spec_version: str, path: Path) -> None:
     """Write the redacted cassette; CassetteLeak (nothing written) if a find survived."""
-    text = dump_cassette(to_cassette(record, redactor, spec_version))
-    # Phone placeholders look like phone numbers on purpose: only a key or a token can be
-    # told from its stand-in by what it is.
+    cassette = to_cassette(record, redactor, spec_version)
+    text = dump_cassette(cassette)
+    bodies = [i.response.body for i in cassette.interactions if i.response is not None]
+    texts = [text, *(body.decode(text_encoding(body), "replace") for body in bodies)]
+    # Phone placeholders look like phone numbers on purpose: a key or a token is told from its
+    # stand-in by what it is, a phone number by the values the run learnt.
     left = [
         kind
-        for kind, value in redactor.finds(text)
-        if kind != "phone" and value != API_KEY_PLACEHOLDER
+        for chunk in texts
+        for kind, value in redactor.finds(chunk)
+        if (kind != "phone" and value != API_KEY_PLACEHOLDER)
+        or (kind == "phone" and value in redactor.phones_known)
     ]
     if left:
         raise CassetteLeak(f"redaction left {len(left)} find(s) ({', '.join(sorted(set(left)))})")

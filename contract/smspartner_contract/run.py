@@ -16,6 +16,7 @@ grading.py), so that a recording replayed later is judged exactly like the run t
 from __future__ import annotations
 
 import json
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -51,6 +52,8 @@ and every request that reaches the target goes through the app: the bounded send
 in-process app of a test."""
 KEY_ERRORS = frozenset({1, 10})
 ACCOUNT_ERRORS = frozenset({20, 30, 40, 96})
+MESSAGE_SHOWN = 120
+"""Characters of the target's own message repeated in a one-line refusal."""
 """Account disabled or blocked, API access denied, IP not authorized: no run can be made."""
 
 
@@ -64,6 +67,17 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, signum: int) -> None:
         super().__init__(signum)
         self.signum = signum
+
+
+@dataclass
+class Interruption:
+    """The signal that interrupted the run, kept apart: schemathesis turns any interrupt that
+    reaches its phases into its own `Interrupted` event, which does not say which signal."""
+
+    signum: int | None = None
+
+
+INTERRUPTION = Interruption()
 
 
 @dataclass(frozen=True)
@@ -215,7 +229,10 @@ def check_usable(interaction: Interaction, base_url: str) -> None:
             f"{url} answered JSON {type(body).__name__}, not the API's object envelope "
             "(is SMSPARTNER_BASE_URL the API's base URL?)"
         )
-    code, message = body.get("code"), body.get("message")
+    code, told = body.get("code"), body.get("message")
+    message = " ".join(str(told).split())[:MESSAGE_SHOWN]
+    if not isinstance(code, int) or isinstance(code, bool):
+        return  # not an error code: the checks say what is wrong with the answer
     if body.get("success") is False and code in KEY_ERRORS:
         raise Unusable(
             f"the target refuses the API key (code {code}: {message}); check SMSPARTNER_API_KEY"
@@ -230,8 +247,7 @@ def _quiet_threads(record: Record, redactor: Redactor) -> Iterator[None]:
     previous = threading.excepthook
 
     def note(args: threading.ExceptHookArgs) -> None:
-        text = str(args.exc_value).strip().splitlines()
-        what = f"{args.exc_type.__name__}" + (f": {text[0]}" if text else "")
+        what = first_line(args.exc_value) if args.exc_value else args.exc_type.__name__
         record.errors.append(redactor.mask(f"worker thread: {what}"))
 
     threading.excepthook = note
@@ -282,16 +298,17 @@ class Runner:
 
     def run(self) -> Record:
         """Plan, then phases (full mode); the record, however the run ended."""
+        INTERRUPTION.signum = None
         started = time.monotonic()
         with _quiet_threads(self.record, self.redactor):
             try:
                 self._run_plan()
                 if self.settings.mode == FULL and self.record.stopped is None:
                     self._run_phases()
-            except Interrupted as signal_:
-                self.record.interrupted = signal_.signum
+            except Interrupted as stopped_by:
+                self.record.interrupted = int(stopped_by.signum)
             except KeyboardInterrupt:
-                self.record.interrupted = 2
+                self.record.interrupted = int(signal.SIGINT)
         self.record.requests = self._count()
         self.record.seconds = time.monotonic() - started
         return self.record
@@ -336,13 +353,13 @@ class Runner:
             if isinstance(event, events.ScenarioFinished):
                 self._keep_scenario(event, numbers)
             elif isinstance(event, events.NonFatalError):
-                text = self.redactor.mask(f"{event.label}: {_error_text(event.value)}")
+                text = self.redactor.mask(f"{event.label}: {first_line(event.value)}")
                 if self._failure() is None:
                     self.record.errors.append(text)
             elif isinstance(event, events.FatalError):
-                self.record.errors.append(self.redactor.mask(_error_text(event.exception)))
+                self.record.errors.append(self.redactor.mask(first_line(event.exception)))
             elif isinstance(event, events.Interrupted):
-                raise KeyboardInterrupt
+                raise Interrupted(INTERRUPTION.signum or signal.SIGINT)
             failure = self._failure()
             if failure is not None and self.record.stopped is None:
                 self.record.stopped = str(failure)
@@ -374,14 +391,7 @@ class Runner:
             )
 
 
-def _error_text(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
+    """`Type: first line of the message`: an exception told in one line."""
     text = str(exc).strip().splitlines()
-    return f"{type(exc).__name__}: {text[0] if text else ''}"
-
-
-def execute(target: Target, settings: Settings) -> Record:
-    """Run the plan (and the phases in full mode) against `target`; the record of it.
-
-    A run that could not be made or completed says why in `Record.stopped` (one line).
-    """
-    return Runner(target, settings).run()
+    return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__

@@ -4,22 +4,25 @@ schemathesis sends with `requests`, whose timeouts are per read (a server drippi
 every half second keeps a request alive for ever) and which reads a body whole (a gzip bomb or
 an endless stream fills the memory). So the run hands schemathesis an in-process ASGI app,
 `Forwarder`, that sends each request with httpx under one total deadline
-(`asyncio.timeout`), reads the body as a stream up to `Limits.max_body` decoded bytes, refuses
-an answer nested deeper than `Limits.max_depth`, keeps the pace of a polite run, and waits out
-a 429 with `Retry-After` (schemathesis's own parser, capped at `Limits.max_wait`) a few times.
-A target that breaks a limit stops the run: `TargetFailure` says which request and why, in one
-line (exit 2). Nothing here is specific to the API: it is the run's boundary with the target.
+(`asyncio.timeout`), reads the body as a stream up to `Limits.max_body` decoded bytes (and the
+whole run up to `Limits.max_run_bytes`), refuses an answer nested deeper than
+`Limits.max_depth`, keeps the pace of a polite run, waits out a 429 whose `Retry-After`
+(schemathesis's own parser) is at most `Limits.max_wait`, and tries a 502, 503 or 504 once more:
+an outage is not drift. A target that breaks a limit, stays rate limited or unavailable stops
+the run: `TargetFailure` says which request and why, in one line (exit 2). Nothing here is
+specific to the API: it is the run's boundary with the target.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
+import contextlib
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
+from xml.parsers import expat
 
 import httpx
 from schemathesis.core.rate_limit import parse_retry_after
@@ -58,6 +61,13 @@ class Limits:
     """Longest `Retry-After` of a 429 the run waits out; longer ends the run."""
     retries_429: int = 2
     """How many times one request is sent again after a 429 with `Retry-After`."""
+    max_run_bytes: int = 64 * MIB
+    """All the answers of a run together (what the record, the checks and the cassette hold)."""
+    outage_wait: float = 1.0
+    """Seconds before the one new try of a request answered 502, 503 or 504."""
+
+
+OUTAGE_STATUSES = frozenset({502, 503, 504})
 
 
 class TargetFailure(Exception):
@@ -65,37 +75,54 @@ class TargetFailure(Exception):
 
     def __init__(self, request: str, reason: str) -> None:
         super().__init__(f"{request}: {reason}")
-        self.request = request
-        self.reason = reason
 
 
 @dataclass(frozen=True)
 class Answer:
-    """What came back: status, reason phrase, headers in order, decoded body, seconds."""
+    """What came back: status, headers in order (as sent, latin-1), the decoded body."""
 
     status: int
-    reason: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
-    elapsed: float
 
 
-_XML_MARKUP = re.compile(rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|<([/?!]?)[^>]*?(/?)>", re.DOTALL)
+_BOM = b"\xef\xbb\xbf"
+
+
+class _Deep(Exception):
+    """Raised inside the XML parser once the nesting passes the limit."""
+
+
+def _xml_depth(body: bytes, stop_at: int) -> int:
+    """Element nesting by expat (linear, in C): counted until `stop_at` or the first error."""
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    depth = deepest = 0
+
+    def start(*_: object) -> None:
+        nonlocal depth, deepest
+        depth += 1
+        deepest = max(deepest, depth)
+        if deepest >= stop_at:
+            raise _Deep
+
+    def end(*_: object) -> None:
+        nonlocal depth
+        depth -= 1
+
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    with contextlib.suppress(_Deep, expat.ExpatError):  # malformed: the checks' to report
+        parser.Parse(body, True)
+    return deepest
 
 
 def nesting_depth(body: bytes, *, stop_at: int) -> int:
     """How deep brackets (JSON) or elements (XML) nest, counted up to `stop_at`."""
-    depth = deepest = 0
+    body = body.removeprefix(_BOM)
     if body.lstrip()[:1] == b"<":
-        for match in _XML_MARKUP.finditer(body):
-            opening, closing = match.group(1), match.group(2)
-            if opening is None or opening in (b"?", b"!") or closing:
-                continue  # CDATA, comment, prolog, doctype or an empty element
-            depth += -1 if opening == b"/" else 1
-            deepest = max(deepest, depth)
-            if deepest >= stop_at:
-                break
-        return deepest
+        return _xml_depth(body, stop_at)
+    depth = deepest = 0
     in_string = escaped = False
     for byte in body:
         if in_string:
@@ -148,22 +175,34 @@ class BoundedSender:
     """Turns a request line into what may be shown (the run masks the key and tokens)."""
     sent: int = 0
     """Requests sent so far, retries included (what the target counted)."""
+    received: int = 0
+    """Body bytes received so far, decoded, over the whole run."""
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def send(self, method: str, target: str) -> Answer:
         """One request (`target` is the path and query); TargetFailure when a limit breaks."""
         shown = self.describe(f"{method} {self.origin}{target}")
-        for attempt in range(self.limits.retries_429 + 1):
+        limits = self.limits
+        outage_tried = False
+        for attempt in range(limits.retries_429 + 2):
             answer = await self._send_once(method, target, shown)
+            if answer.status in OUTAGE_STATUSES and not outage_tried:
+                outage_tried = True
+                await asyncio.sleep(limits.outage_wait)
+                continue
+            if answer.status in OUTAGE_STATUSES:
+                raise TargetFailure(
+                    shown, f"the target is unavailable (HTTP {answer.status} twice): an outage"
+                )
             if answer.status != 429:
                 return answer
             header = next((v for k, v in answer.headers if k == "retry-after"), "")
             wait = parse_retry_after(header) if header else None
-            if wait is None or wait > self.limits.max_wait or attempt == self.limits.retries_429:
+            if wait is None or wait > limits.max_wait or attempt >= limits.retries_429:
                 told = f"Retry-After {header!r}" if header else "no Retry-After"
                 raise TargetFailure(shown, f"rate limited by the target (HTTP 429, {told})")
             await asyncio.sleep(wait)
-        raise AssertionError("unreachable")  # pragma: no cover
+        raise TargetFailure(shown, "no usable answer after the retries")
 
     async def _send_once(self, method: str, target: str, shown: str) -> Answer:
         await asyncio.sleep(self.pace.delay())
@@ -171,7 +210,6 @@ class BoundedSender:
             self.sent += 1
         limits = self.limits
         timeout = httpx.Timeout(limits.deadline, connect=limits.connect)
-        started = time.monotonic()
         try:
             async with asyncio.timeout(limits.deadline):
                 async with httpx.AsyncClient(timeout=timeout, trust_env=False) as client:
@@ -192,10 +230,11 @@ class BoundedSender:
             raise TargetFailure(shown, f"answer nested deeper than {limits.max_depth} levels")
         return Answer(
             status=response.status_code,
-            reason=response.reason_phrase,
-            headers=tuple((k.lower(), v) for k, v in response.headers.multi_items()),
+            headers=tuple(
+                (name.decode("latin-1").lower(), value.decode("latin-1"))
+                for name, value in response.headers.raw
+            ),
             body=body,
-            elapsed=time.monotonic() - started,
         )
 
     async def _read(self, response: httpx.Response, shown: str) -> bytes:
@@ -203,9 +242,15 @@ class BoundedSender:
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
+            with self._lock:
+                self.received += len(chunk)
+                run_total = self.received
             if size > self.limits.max_body:
                 cap = self.limits.max_body / MIB
                 raise TargetFailure(shown, f"answer larger than {cap:g} MiB (decoded)")
+            if run_total > self.limits.max_run_bytes:
+                cap = self.limits.max_run_bytes / MIB
+                raise TargetFailure(shown, f"the run's answers add up to more than {cap:g} MiB")
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -225,7 +270,7 @@ class Forwarder:
         if scope["type"] != "http":
             return
         if self.failure is not None:
-            raise self.failure
+            raise TargetFailure(*str(self.failure).split(": ", 1))
         raw_path = scope.get("raw_path") or scope["path"].encode()
         target = raw_path.decode("latin-1")
         if scope.get("query_string"):

@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from smspartner_contract import ledger
+
 _PACKAGED = Path(__file__).resolve().parent / "spec" / "smspartner.yaml"
 _CHECKOUT = Path(__file__).resolve().parents[2] / "spec" / "smspartner.yaml"
 SPEC_PATH = _CHECKOUT if _CHECKOUT.is_file() else _PACKAGED
@@ -42,16 +44,11 @@ class LoadedSpec:
 
     def resolve(self, node: Any) -> Any:
         """Follow local `$ref`s until a node that is not a reference."""
-        while isinstance(node, dict) and "$ref" in node:
-            node = self.at(node["$ref"])
-        return node
+        return ledger.resolve(self.data, node)
 
     def at(self, ref: str) -> Any:
         """The node at a local reference like `#/components/schemas/Error`."""
-        node: Any = self.data
-        for part in ref.removeprefix("#/").split("/"):
-            node = node[part.replace("~1", "/").replace("~0", "~")]
-        return node
+        return ledger.at(self.data, ref.removeprefix("#"))
 
 
 def read_spec_text(path: Path) -> str:
@@ -90,15 +87,11 @@ def load_spec(path: Path = SPEC_PATH) -> LoadedSpec:
     return LoadedSpec(path=path, data=data, lines=lines)
 
 
-def _escape(key: str) -> str:
-    return key.replace("~", "~0").replace("/", "~1")
-
-
 def _index_lines(node: yaml.Node, pointer: str, lines: dict[str, int]) -> None:
     lines[pointer] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
-            child = f"{pointer}/{_escape(str(key_node.value))}"
+            child = f"{pointer}/{ledger.escape(str(key_node.value))}"
             lines[child] = key_node.start_mark.line + 1
             _index_lines(value_node, child, lines)
             lines[child] = key_node.start_mark.line + 1

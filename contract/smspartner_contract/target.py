@@ -23,8 +23,6 @@ from smspartner_contract.sender import Limits
 DEMO_KEY = "demo-api-key"
 DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
 POLITE_PER_SECOND = 2.0
-DEFAULT_EXAMPLES = 100
-DEFAULT_SEED = 20261123
 _USERINFO = re.compile(r"//[^/?#]*@")
 
 
@@ -69,6 +67,10 @@ def checked_base_url(raw: str) -> str:
         raise Unusable(f"SMSPARTNER_BASE_URL names no host: {shown!r}")
     if port is not None and not 0 < port < 65536:
         raise Unusable(f"SMSPARTNER_BASE_URL has an invalid port {port}: {shown!r}")
+    if url.query or url.fragment:
+        raise Unusable(
+            f"SMSPARTNER_BASE_URL has a query or a fragment; give the base only: {shown!r}"
+        )
     if url.userinfo:
         raise Unusable(
             "SMSPARTNER_BASE_URL carries user:password@ credentials; remove them "
@@ -118,7 +120,7 @@ def plan_from(env: Mapping[str, str]) -> Plan:
     """Read and check every setting of the environment (Unusable on the first bad one)."""
     raw_url = env.get("SMSPARTNER_BASE_URL", "").strip()
     base_url = checked_base_url(raw_url) if raw_url else None
-    api_key = env.get("SMSPARTNER_API_KEY", "")
+    api_key = env.get("SMSPARTNER_API_KEY", "").strip()
     if base_url is not None and not api_key:
         raise Unusable("SMSPARTNER_BASE_URL is set but SMSPARTNER_API_KEY is empty")
     mode = env.get("SMSPARTNER_CONTRACT_MODE", "").strip().lower()
@@ -126,6 +128,11 @@ def plan_from(env: Mapping[str, str]) -> Plan:
         raise Unusable(f"SMSPARTNER_CONTRACT_MODE must be `live` or `full`, got {mode!r}")
     fuzz = env.get("SMSPARTNER_CONTRACT_FUZZ", "").strip() not in ("", "0")
     ours = base_url is None or is_loopback(base_url)
+    if mode == FULL and not ours and not fuzz:
+        raise Unusable(
+            "SMSPARTNER_CONTRACT_MODE=full against someone else's host needs "
+            "SMSPARTNER_CONTRACT_FUZZ=1 (it sends hundreds of requests)"
+        )
     if not mode:
         mode = FULL if ours or fuzz else LIVE
     scenario = env.get("SMSPARTNER_CONTRACT_SCENARIO", "").strip() or None
@@ -136,10 +143,10 @@ def plan_from(env: Mapping[str, str]) -> Plan:
         )
     settings = Settings(
         mode=mode,
-        max_examples=_int(env, "SMSPARTNER_CONTRACT_EXAMPLES", DEFAULT_EXAMPLES),
-        seed=_int(env, "SMSPARTNER_CONTRACT_SEED", DEFAULT_SEED),
+        max_examples=_int(env, "SMSPARTNER_CONTRACT_EXAMPLES", Settings().max_examples),
+        seed=_int(env, "SMSPARTNER_CONTRACT_SEED", Settings().seed),
     )
-    token = env.get("SMSPARTNER_RENTAL_TOKEN") or None
+    token = env.get("SMSPARTNER_RENTAL_TOKEN", "").strip() or None
     return Plan(base_url, api_key, token, settings, fuzz, scenario, limits_from(env))
 
 

@@ -8,7 +8,7 @@ schemathesis's own `run_checks`. The engine itself runs with its checks off.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -124,10 +124,7 @@ class Validator:
         schema = schema or self.schema
         request = interaction.request
         method, _, template = interaction.operation.partition(" ")
-        paths = schema[template or request.path]
-        operation = paths.get(method) if hasattr(paths, "get") else None
-        if operation is None:
-            operation = paths[method]
+        operation = schema[template or request.path][method]
         method_name: Any = request.method
         case: Case[Any] = operation.Case(method=method_name, query=case_query(request))
         if interaction.meta is not None:
@@ -215,8 +212,3 @@ class Validator:
         return failures + [
             CheckFailure(error, Failure(operation=None, message=error)) for error in errors
         ]
-
-
-def query_of(interaction: Interaction) -> Mapping[str, str]:
-    """The last value of each query parameter of a recorded request."""
-    return dict(interaction.request.query)

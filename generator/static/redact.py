@@ -15,8 +15,9 @@ entities), and also when cut short: any run of `MIN_RUN` (8) or more characters 
 found, so a message truncated in the middle of a key shows no part of it that long. A secret
 shorter than `MIN_RUN` is only found whole. `apiKey=` values (any spelling: `api_key`,
 `apikey`, `apiKey[]`) are found by name, whatever they hold. Phone numbers are found by
-pattern (`+` then digits, or a national number starting with 0), also when cut short, and by
-value when the caller adds them.
+pattern (`+` or `00` then digits, or a national number starting with 0, digits possibly
+grouped by spaces), also when cut short, and by value when the caller adds them (any form the
+patterns miss: the contract run adds every value of a phone-number field it reads).
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ BULLETS = "••••"
 # An `apiKey=` value runs to the next `&`, quote, space or bracket: a key may hold `:;,()`, so
 # those are masked with it rather than risk showing a key's tail.
 _KEY_BY_NAME = re.compile(r"(?i)(api[_-]?key(?:\[\]|%5B%5D)?=)([^&\s\"'<>#]*)")
-_INTERNATIONAL = re.compile(r"(?<![\w+])\+[0-9]{4,}")
-_NATIONAL = re.compile(r"(?<![\w.+/-])0[1-9][0-9]{4,}(?![\w.])")
+_INTERNATIONAL = re.compile(r"(?<![\w+])(?:\+|00)[0-9](?: ?[0-9]){3,}")
+_NATIONAL = re.compile(r"(?<![\w.+/-])0[1-9](?: ?[0-9]){4,}(?![\w.])")
 
 
 def _forms(secret: str) -> set[str]:
@@ -164,6 +165,11 @@ class Redactor:
     def mask(self, text: str) -> str:
         """`text` as it may be shown: keys `***`, tokens `abcd••••`, phones `+33•••••••19`."""
         return self.substitute(text, _display)
+
+    @property
+    def phones_known(self) -> frozenset[str]:
+        """The phone numbers added by value (a recording is searched for them before writing)."""
+        return frozenset(self._phones)
 
     def finds(self, text: str) -> list[tuple[Kind, str]]:
         """What `mask` would hide in `text` (for tests and checks)."""
