@@ -23,7 +23,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from contract_tests.runs import ROOT, one_line, outputs, run_cli
+from contract_tests.runs import ROOT, assert_hidden, one_line, outputs, run_cli
 
 TEAM_KEY = "Kx7-team/key+value"
 """A distinctive key (with characters URL encoding changes) that no output may show."""
@@ -100,7 +100,7 @@ def test_report_json_has_the_documented_shape(tmp_path: Path, team_url: str) -> 
     suite = ET.fromstring((tmp_path / "build" / "contract" / "junit.xml").read_text("utf-8"))
     assert suite.get("failures") == "0"
     assert len(suite.findall("testcase")) == len(report["assumptions"])
-    assert TEAM_KEY[:8] not in outputs(result, tmp_path)
+    assert_hidden(outputs(result, tmp_path), TEAM_KEY)
 
 
 def test_a_finding_in_report_json_says_what_was_expected_and_seen(tmp_path: Path) -> None:
@@ -193,6 +193,15 @@ def test_a_bad_setting_is_refused_in_one_line(
     _, err = capsys.readouterr()
     assert err.startswith(f"contract: {name} must ")
     assert len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("command", ["replay", "parity", "compare"])
+def test_a_file_that_is_not_a_cassette_is_refused_in_one_line(tmp_path: Path, command: str) -> None:
+    bad = tmp_path / "notes.yaml"
+    bad.write_text("- just\n- a list\n", encoding="utf-8")
+    paths = [str(bad), str(bad)] if command == "compare" else [str(bad)]
+    line = one_line(run_cli(tmp_path, command, *paths))
+    assert line == f"contract: {bad}: (top): expected a mapping"
 
 
 def test_help_names_the_commands_and_the_environment(tmp_path: Path) -> None:

@@ -7,6 +7,9 @@ in the category it names, by the full run and by the live probe plan alike.
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from smspartner_contract.grading import (
     ADDITIVE,
@@ -50,7 +53,7 @@ def test_the_run_catches_the_drift_in_its_category(
     assert outcome.exit_code == EXIT_FOR[drift.category], outcome.verdict
     refuted = {v.id for v in outcome.verdicts if v.verdict == REFUTED}
     if drift.category == ASSUMPTION:
-        assert set(drift.assumptions) <= refuted, f"{name}: refuted {sorted(refuted)}"
+        assert refuted == set(drift.assumptions), f"{name}: refuted {sorted(refuted)}"
         assert outcome.counted(BREAKING) == []
     if drift.category == ADDITIVE:
         assert outcome.counted(BREAKING) == outcome.counted(ASSUMPTION) == []
@@ -81,6 +84,7 @@ def test_a_trailing_xml_entry_does_not_hide_a_breaking_change() -> None:
     _, outcome = run_in_process(app, mode=LIVE)
     assert {f.check for f in outcome.counted(BREAKING)} == {"response_schema_conformance"}
     assert any(f.check == "additive_drift" for f in outcome.counted(ADDITIVE))
+    assert outcome.exit_code == EXIT_BREAKING
 
 
 def test_an_auth_finding_reproduces_the_request_the_api_accepted(
@@ -96,3 +100,53 @@ def test_an_auth_finding_reproduces_the_request_the_api_accepted(
     for finding in keyless:
         assert "success: true" in finding.observed
         assert "apiKey" not in finding.reproduce
+
+
+@pytest.mark.parametrize(
+    ("scenario", "code"),
+    [
+        ("field_renamed+phone_format_changed", EXIT_BREAKING),  # breaking wins
+        ("phone_format_changed+field_added", EXIT_ASSUMPTION),  # over additive
+        ("xml_entry_added+xml_entry_order_changed", EXIT_BREAKING),
+    ],
+)
+def test_the_strongest_category_decides_the_exit_status(scenario: str, code: int) -> None:
+    _, outcome = run_in_process(create_app(access_log=False, scenario=scenario), mode=LIVE)
+    assert outcome.exit_code == code, outcome.verdict
+
+
+class RetypedMessage:
+    """Errors whose `message` is a number: a documented JSON type broken."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        messages: list[Any] = []
+
+        async def keep(message: Any) -> None:
+            messages.append(message)
+
+        await self.app(scope, receive, keep)
+        start, body = messages[0], b"".join(m.get("body", b"") for m in messages[1:])
+        headers = dict(start["headers"])
+        if headers.get(b"content-type", b"").startswith(b"application/json"):
+            data = json.loads(body)
+            if data.get("success") is False:
+                data["message"] = 12345
+            body = json.dumps(data).encode()
+            headers[b"content-length"] = str(len(body)).encode()
+        await send({**start, "headers": list(headers.items())})
+        await send({"type": "http.response.body", "body": body})
+
+
+@pytest.mark.parametrize("scenario", ["none", "errors_as_200"])
+def test_a_break_inside_errors_is_not_hidden_by_the_error_status_guess(scenario: str) -> None:
+    """A retyped `message` is breaking at HTTP 400, and still when errors come with HTTP 200."""
+    app = RetypedMessage(create_app(access_log=False, scenario=scenario))
+    _, outcome = run_in_process(app, mode=LIVE)
+    assert outcome.exit_code == EXIT_BREAKING, outcome.verdict
+    assert {f.check for f in outcome.counted(BREAKING)} == {"response_schema_conformance"}

@@ -22,6 +22,7 @@ from smspartner_contract.run import LIVE, Runner, Settings, Target, redactor_for
 from contract_tests.runs import ROOT
 
 TARGETS = (
+    "help",
     "setup",
     "assumptions",
     "contract",
@@ -29,6 +30,7 @@ TARGETS = (
     "compare OLD={cassette} NEW={cassette}",
     "parity CASSETTE={cassette}",
     "generate",
+    "breaking",
     "docs",
     "lint",
 )

@@ -358,8 +358,8 @@ class Runner:
                     self.record.errors.append(text)
             elif isinstance(event, events.FatalError):
                 self.record.errors.append(self.redactor.mask(first_line(event.exception)))
-            elif isinstance(event, events.Interrupted):
-                raise Interrupted(INTERRUPTION.signum or signal.SIGINT)
+            elif isinstance(event, events.Interrupted) and self.record.stopped is None:
+                raise Interrupted(INTERRUPTION.signum or signal.SIGINT)  # not our own stop()
             failure = self._failure()
             if failure is not None and self.record.stopped is None:
                 self.record.stopped = str(failure)

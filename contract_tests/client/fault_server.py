@@ -4,9 +4,9 @@ Each connection reads one request head, then does what the behaviour of that req
 close without a word, stall, answer 502 with an HTML page (that echoes the request line, API key
 included), 429 with `Retry-After`, truncated JSON, a body shorter than its Content-Length, bytes
 that are not HTTP; drip headers, a body or `103` answers one byte at a time; stream forever; send
-a gzip bomb, broken gzip, 100,000 nested arrays, an endless redirect; echo the key in every
-form. `fault_server(("rate_limited", "stop_list"))` gives each request the next behaviour of the
-sequence (the last one repeats): a server that fails twice then answers.
+a gzip bomb, broken gzip, 100,000 nested arrays, a flood of `<`, an endless redirect; echo the
+key in every form. `fault_server(("rate_limited", "stop_list"))` gives each request the next
+behaviour of the sequence (the last one repeats): a server that fails twice then answers.
 
 Every answer closes its connection; drips and streams stop when the client goes away or the
 server is stopped (at the end of the `with` block), so nothing outlives a test.
@@ -242,6 +242,8 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "deep_json_200": _deep("200 OK"),
     "deep_json_400": _deep("400 Bad Request"),
     "deep_json_429": _deep("429 Too Many Requests"),
+    # 200 KB of `<` and no `>`: a regular expression looking for tags goes quadratic on it
+    "xml_lt_flood": _answer("200 OK", b"<" * 200_000, "application/xml"),
     "redirect_loop": _redirect_loop,
     "echo_key": _echo_key,
     "echo_page": _echo_page,
