@@ -15,11 +15,11 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
+from smspartner_contract.ledger import HTTP_METHODS
 from smspartner_contract.positional_xml import PositionalXmlError, decode
 from smspartner_contract.spec import LoadedSpec
 
 SPEC_URI = "urn:smspartner-spec"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)

@@ -91,26 +91,34 @@ def hostile_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
+def against(url: str, **more: str) -> dict[str, str]:
+    """The environment of a run against the hostile target, with its key and rental."""
+    return {
+        "SMSPARTNER_BASE_URL": url,
+        "SMSPARTNER_API_KEY": KEY,
+        "SMSPARTNER_RENTAL_TOKEN": TOKEN,
+        **more,
+    }
+
+
+def assert_nothing_personal(text: str) -> None:
+    assert_hidden(text, KEY)
+    assert_hidden(text, TOKEN)
+    for number in (*PHONES, NATIONAL, BARE):
+        assert_hidden(text, number, window=6)
+
+
 def test_no_output_carries_the_key_a_token_or_a_phone_number(
     tmp_path: Path, hostile_url: str
 ) -> None:
-    env = {
-        "SMSPARTNER_BASE_URL": hostile_url,
-        "SMSPARTNER_API_KEY": KEY,
-        "SMSPARTNER_RENTAL_TOKEN": TOKEN,
-        "SMSPARTNER_CONTRACT_EXAMPLES": "5",
-    }
-    result = run_cli(tmp_path, env=env)
+    result = run_cli(tmp_path, env=against(hostile_url, SMSPARTNER_CONTRACT_EXAMPLES="5"))
     # UTF-16 error bodies break schemathesis's decoding (breaking); the echoes refute guesses.
     assert result.returncode == 1, result.stdout + result.stderr
     text = outputs(result, tmp_path)
     report = json.loads((tmp_path / "build" / "contract" / "report.json").read_text("utf-8"))
     refuted = {a["id"] for a in report["assumptions"] if a["verdict"] == "refuted"}
     assert {"phone-number-format", "created-at-format", "rental-status-texts"} <= refuted
-    assert_hidden(text, KEY)
-    assert_hidden(text, TOKEN)
-    for number in (*PHONES, NATIONAL, BARE):
-        assert_hidden(text, number, window=6)
+    assert_nothing_personal(text)
     bodies = [
         i.response.body.decode(text_encoding(i.response.body))
         for i in load_cassette(tmp_path / "build" / "contract" / "cassette.yaml")
@@ -132,17 +140,7 @@ def test_no_output_carries_the_key_a_token_or_a_phone_number(
 def test_a_replay_of_that_recording_carries_none_of_them_either(
     tmp_path: Path, hostile_url: str
 ) -> None:
-    env = {
-        "SMSPARTNER_BASE_URL": hostile_url,
-        "SMSPARTNER_API_KEY": KEY,
-        "SMSPARTNER_RENTAL_TOKEN": TOKEN,
-        "SMSPARTNER_CONTRACT_MODE": "live",
-    }
-    first = run_cli(tmp_path, env=env)
+    first = run_cli(tmp_path, env=against(hostile_url, SMSPARTNER_CONTRACT_MODE="live"))
     replay = run_cli(tmp_path, "replay", "build/contract/cassette.yaml")
     assert replay.returncode == first.returncode == 1, replay.stdout + replay.stderr
-    text = outputs(replay, tmp_path)
-    assert_hidden(text, KEY)
-    assert_hidden(text, TOKEN)
-    for number in (*PHONES, NATIONAL, BARE):
-        assert_hidden(text, number, window=6)
+    assert_nothing_personal(outputs(replay, tmp_path))

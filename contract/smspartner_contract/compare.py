@@ -22,6 +22,7 @@ from deepdiff import DeepDiff
 
 from smspartner_contract.cassette import Interaction, RecordedResponse, load_cassette
 from smspartner_contract.checks import lenient_decode
+from smspartner_contract.report import write_pair
 from smspartner_contract.run import redactor_for
 
 HEADERS_THAT_MATTER = ("content-type", "allow", "retry-after", "location", "www-authenticate")
@@ -140,7 +141,6 @@ def compare(
 def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
     """Write compare.md and compare.json; 0 when nothing changed, 1 otherwise."""
     diffs, compared = compare(load_cassette(old_path), load_cassette(new_path))
-    mask = redactor_for().mask
     lines = [
         "# What the API answered differently",
         "",
@@ -153,18 +153,11 @@ def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
         lines += [f"## `{diff.request}`", "", *(f"- {change}" for change in diff.changes), ""]
     if not diffs:
         lines.append("Nothing changed.")
-    text = mask("\n".join(lines))
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "compare.md").write_text(text + "\n", encoding="utf-8")
     data = {
         "old": str(old_path),
         "new": str(new_path),
         "compared": compared,
         "changed": [{"request": d.request, "changes": d.changes} for d in diffs],
     }
-    (directory / "compare.json").write_text(
-        mask(json.dumps(data, ensure_ascii=False, indent=2)) + "\n", encoding="utf-8"
-    )
-    print(text)
-    print(f"reports: {directory}/compare.md, {directory}/compare.json")
+    write_pair(directory, "compare", "\n".join(lines), data)
     return 1 if diffs else 0

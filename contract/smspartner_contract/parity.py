@@ -11,7 +11,6 @@ behaves like the API did (`parity.md`, `parity.json`); exit 0 when the shapes ag
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +27,7 @@ from smspartner_contract.cassette import (
     load_cassette,
 )
 from smspartner_contract.checks import lenient_decode
-from smspartner_contract.run import redactor_for
+from smspartner_contract.report import write_pair
 from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN
 
 EMULATOR_BASE = "http://emulator.invalid/v1"
@@ -178,12 +177,6 @@ def parity_of(cassette: Path, directory: Path) -> int:
         lines += [f"## {mismatch.request}", "", *(f"- {d}" for d in mismatch.differences), ""]
     if not mismatches:
         lines.append("The emulator answers every recorded request in the recorded shape.")
-    mask = redactor_for().mask
-    text = mask("\n".join(lines))
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / "parity.md").write_text(text + "\n", encoding="utf-8")
     data = [{"request": m.request, "differences": m.differences} for m in mismatches]
-    (directory / "parity.json").write_text(mask(json.dumps(data, indent=2)) + "\n", "utf-8")
-    print(text)
-    print(f"reports: {directory}/parity.md, {directory}/parity.json")
+    write_pair(directory, "parity", "\n".join(lines), data)
     return 1 if mismatches else 0

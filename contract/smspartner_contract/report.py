@@ -22,6 +22,7 @@ from smspartner_contract.grading import (
     Finding,
     Outcome,
 )
+from smspartner_contract.run import redactor_for
 
 SUMMARY, JUNIT, REPORT = "summary.md", "junit.xml", "report.json"
 
@@ -207,6 +208,18 @@ def report_data(outcome: Outcome) -> dict[str, Any]:
             for category in (BREAKING, ASSUMPTION, ADDITIVE)
         },
     }
+
+
+def write_pair(directory: Path, name: str, text: str, data: Any) -> None:
+    """`name.md` and `name.json` (compare, parity), masked, and the text printed."""
+    mask = redactor_for().mask
+    text = mask(text)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / f"{name}.md").write_text(text + "\n", encoding="utf-8")
+    as_json = mask(json.dumps(data, ensure_ascii=False, indent=2))
+    (directory / f"{name}.json").write_text(as_json + "\n", encoding="utf-8")
+    print(text)
+    print(f"reports: {directory}/{name}.md, {directory}/{name}.json")
 
 
 def write_reports(outcome: Outcome, directory: Path, mask: Callable[[str], str]) -> str:
