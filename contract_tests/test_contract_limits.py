@@ -19,6 +19,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+from smspartner_contract.run import Target, schema_config
+from smspartner_contract.sender import Limits
 
 from contract_tests.client.fault_server import fault_server
 from contract_tests.runs import CLI, one_line
@@ -155,3 +157,10 @@ def test_an_interrupted_run_says_so_and_stops_its_emulator(
     assert "This run was interrupted" in summary
     for process in emulators:
         assert not process.is_running() or process.status() == psutil.STATUS_ZOMBIE
+
+
+def test_schemathesis_gives_up_after_the_run_s_own_deadline() -> None:
+    """Its client times out on its own (10 s by default, with a bare ReadTimeout): the run's
+    deadline, which names the request and the limit in one line, must fire first."""
+    target = Target("http://127.0.0.1:1/v1", "k", limits=Limits(deadline=30.0))
+    assert schema_config(target.base_url, target=target)["request-timeout"] > 30.0

@@ -170,6 +170,10 @@ def schema_config(
     }
     if api_key:
         config["auth"] = {"openapi": {"apiKey": {"api_key": api_key}}}
+    if target is not None:
+        # schemathesis's own client gives up on its timeout (10 s by default) with a bare
+        # ReadTimeout: ours (the whole request, said in one line) must come first.
+        config["request-timeout"] = target.limits.deadline + 5
     if target is not None and target.rental_token:
         config["dictionaries"] = {"rental-tokens": {"values": [target.rental_token]}}
         config["parameters"] = {"query.token": {"dictionary": "rental-tokens", "probability": 0.5}}
