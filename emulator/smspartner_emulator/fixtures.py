@@ -21,6 +21,8 @@ from typing import Any, TypeVar
 
 import yaml
 
+MAX_FIXTURES_BYTES = 16 * 1024 * 1024
+"""A fixtures file larger than this is refused (the built-in one is 4 KB)."""
 STATUS_CODES = frozenset({0, 1, 2, 3, 5})
 """Rental status codes the docs list (4 is not documented)."""
 
@@ -345,11 +347,14 @@ def load_fixtures(path: str | Path) -> Fixtures:
     """Load a fixtures YAML file; any problem is a FixturesError with a one-line message."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_FIXTURES_BYTES + 1)
     except OSError as exc:
         raise FixturesError(
             f"{source}: cannot read: {exc.strerror or type(exc).__name__}"
         ) from None
+    if len(raw) > MAX_FIXTURES_BYTES:
+        raise FixturesError(f"{source}: larger than {MAX_FIXTURES_BYTES // 2**20} MiB")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

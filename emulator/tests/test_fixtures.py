@@ -266,3 +266,12 @@ async def test_values_a_recording_may_hold_are_accepted_and_sent_as_written(
         )
     assert stops.json()["data"] == data["stop_list"]
     assert rental.json()["location"] == data["rentals"][1]["location"]
+
+
+def test_a_fixtures_file_too_large_is_refused_in_one_line(tmp_path: Path) -> None:
+    from smspartner_emulator.fixtures import MAX_FIXTURES_BYTES
+
+    huge = tmp_path / "huge.yaml"
+    huge.write_bytes(b"#" * (MAX_FIXTURES_BYTES + 1))
+    with pytest.raises(FixturesError, match=r"huge\.yaml: larger than 16 MiB"):
+        load_fixtures(huge)
