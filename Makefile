@@ -66,8 +66,11 @@ generate: setup ## Regenerate the typed client in generated/ from the spec
 breaking: setup ## The client's public API and the spec against the last release (semver)
 	$(PY) -m scripts.breaking
 
+# Both cores: the suite runs in two pytest-xdist workers (PYTEST_WORKERS=1 for one process).
+PYTEST_WORKERS ?= 2
+
 test: setup lint breaking ## Everything CI checks: lint, the breaking-change gate, then pytest
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 
 emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (Ctrl-C stops it)
 	$(VENV)/bin/smspartner-emulator --host $(HOST) --port $(PORT)
