@@ -18,9 +18,9 @@ from typing import Any
 
 import pytest
 import yaml
-from smspartner_contract.cassette import load_cassette
 from smspartner_contract.recording import text_encoding
 from smspartner_emulator import create_app, load_fixtures
+from smspartner_emulator.recording import load_cassette
 from smspartner_emulator.server import serving
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from smspartner_contract.cassette import load_cassette
 from smspartner_contract.cli import grade
 from smspartner_contract.compare import compare, compare_files
 from smspartner_contract.grading import Outcome
@@ -20,6 +19,7 @@ from smspartner_contract.run import LIVE, Runner, Settings, Target, redactor_for
 from smspartner_contract.spec import SPEC_PATH, spec_data
 from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN
 from smspartner_emulator import create_app
+from smspartner_emulator.recording import load_cassette
 from starlette.applications import Starlette
 
 from contract_tests.runs import IN_PROCESS_URL, run_cli

@@ -25,9 +25,9 @@ from types import FrameType
 
 from schemathesis.baseline import Baseline
 from smspartner_client.redact import Redactor
+from smspartner_emulator.recording import CassetteError
 
 from smspartner_contract import ledger
-from smspartner_contract.cassette import CassetteError
 from smspartner_contract.exercise import learn_phone_numbers
 from smspartner_contract.grading import (
     EXIT_UNUSABLE,

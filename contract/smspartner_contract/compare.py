@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from deepdiff import DeepDiff
+from smspartner_emulator.recording import Interaction, RecordedResponse, load_cassette
 
-from smspartner_contract.cassette import Interaction, RecordedResponse, load_cassette
 from smspartner_contract.checks import lenient_decode
 from smspartner_contract.report import write_pair
 from smspartner_contract.run import redactor_for

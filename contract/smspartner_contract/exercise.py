@@ -13,7 +13,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from smspartner_contract.cassette import Interaction
+from smspartner_emulator.recording import Interaction
+
 from smspartner_contract.checks import JSON, XML, decode_body, envelope_of, lenient_decode
 from smspartner_contract.ledger import (
     UNCONFIRMED,

@@ -19,13 +19,13 @@ from urllib.parse import urlencode
 
 import httpx
 from deepdiff import DeepDiff
-
-from smspartner_contract.cassette import (
+from smspartner_emulator.recording import (
     API_KEY_PLACEHOLDER,
     Interaction,
     RecordedResponse,
     load_cassette,
 )
+
 from smspartner_contract.checks import lenient_decode
 from smspartner_contract.report import write_pair
 from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN

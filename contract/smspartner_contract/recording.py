@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from smspartner_client.redact import Kind, Redactor
-
-from smspartner_contract.cassette import (
+from smspartner_emulator.recording import (
     API_KEY_PLACEHOLDER,
     Cassette,
     Interaction,
@@ -35,6 +34,7 @@ from smspartner_contract.cassette import (
     dump_cassette,
     load_cassette,
 )
+
 from smspartner_contract.run import Record
 
 _HEX = frozenset("0123456789abcdef")

@@ -28,9 +28,9 @@ import schemathesis
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 from smspartner_client.redact import Redactor
+from smspartner_emulator.recording import Interaction
 
 from smspartner_contract import checks, xml_bodies
-from smspartner_contract.cassette import Interaction
 from smspartner_contract.checks import UNKNOWN_TOKEN, WRONG_KEY
 from smspartner_contract.plan import Probe, probe_plan
 from smspartner_contract.sender import (

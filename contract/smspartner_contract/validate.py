@@ -20,9 +20,9 @@ from schemathesis.core.failures import Failure
 from schemathesis.core.transport import Response
 from schemathesis.generation.meta import CaseMetadata
 from schemathesis.schemas import BaseSchema
+from smspartner_emulator.recording import Interaction, RecordedRequest, RecordedResponse
 
 from smspartner_contract import checks as ours
-from smspartner_contract.cassette import Interaction, RecordedRequest, RecordedResponse
 
 BUILTIN_CHECKS = (
     "not_a_server_error",

@@ -1,8 +1,7 @@
 """Play a recording: answer each recorded request with the recorded answer, byte for byte.
 
-The recording is a contract run's cassette (`smspartner_contract.cassette`, read with its
-`load_cassette` only). A request matches a recorded one when the method, the path below /v1
-and the query pairs (as a multiset: order does not matter) are equal, where a recorded value
+The recording is a contract run's cassette, read with `smspartner_emulator.recording`. A
+request matches a recorded one when the method, the path below /v1 and the query pairs (as a multiset: order does not matter) are equal, where a recorded value
 equal to the cassette's API-key placeholder matches any key the fixtures accept. Every other
 value must be equal: a cassette holds placeholders for tokens, and a client sends the
 placeholder. The first recording of a request wins. The answer has the recorded status, body
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from smspartner_emulator.answers import Answer, make_answer
 from smspartner_emulator.query import read_pairs
+from smspartner_emulator.recording import API_KEY_PLACEHOLDER, CassetteError, load_cassette
 
 REPLAYED_HEADERS = ("retry-after",)
 """Recorded headers sent again besides `Content-Type` (dates, lengths and encodings are not)."""
@@ -62,12 +62,6 @@ class Replay:
 
 def load_replay(path: str | Path, api_keys: Iterable[str]) -> Replay:
     """Read a cassette for replay; ReplayError (one line) when it cannot be read or played."""
-    from smspartner_contract.cassette import (  # the contract package is needed here only
-        API_KEY_PLACEHOLDER,
-        CassetteError,
-        load_cassette,
-    )
-
     try:
         cassette = load_cassette(path)
     except CassetteError as exc:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from smspartner_contract.cassette import (
+from smspartner_emulator.recording import (
     API_KEY_PLACEHOLDER,
     Cassette,
     Interaction,

@@ -12,7 +12,8 @@ from typing import Any
 
 import httpx
 import pytest
-from smspartner_contract.cassette import (
+from smspartner_emulator import ReplayError, create_app
+from smspartner_emulator.recording import (
     API_KEY_PLACEHOLDER,
     Cassette,
     Interaction,
@@ -20,7 +21,6 @@ from smspartner_contract.cassette import (
     RecordedResponse,
     dump_cassette,
 )
-from smspartner_emulator import ReplayError, create_app
 from starlette.applications import Starlette
 
 DEMO_KEY = "demo-api-key"
