@@ -1,12 +1,12 @@
 """Play a recording: answer each recorded request with the recorded answer, byte for byte.
 
 The recording is a contract run's cassette, read with `smspartner_emulator.recording`. A
-request matches a recorded one when the method, the path below /v1 and the query pairs (as a multiset: order does not matter) are equal, where a recorded value
-equal to the cassette's API-key placeholder matches any key the fixtures accept. Every other
-value must be equal: a cassette holds placeholders for tokens, and a client sends the
-placeholder. The first recording of a request wins. The answer has the recorded status, body
-and `Content-Type` (and `Retry-After`, when recorded); a request that matches nothing is left
-to the fixtures.
+request matches a recorded one when the method, the path below /v1 and the query pairs (as a
+multiset: order does not matter) are equal, where a recorded value equal to the cassette's
+API-key placeholder matches any key the fixtures accept. Every other value must be equal: a
+cassette holds placeholders for tokens, and a client sends the placeholder. The first
+recording of a request wins. The answer has the recorded status, body and `Content-Type` (and
+`Retry-After`, when recorded); a request that matches nothing is left to the fixtures.
 """
 
 from __future__ import annotations
