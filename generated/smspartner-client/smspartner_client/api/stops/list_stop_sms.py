@@ -53,7 +53,8 @@ def sync_detailed(
 
     Returns every phone number that asked to stop receiving SMS from the account
     ("Liste des stops"). Documented codes: 1 (API key required), 10 (API key
-    incorrect), 200 (all went well).
+    incorrect), 200 (all went well). The list has no paging: every number that ever
+    answered STOP is in one answer (83 MB of JSON for 1,000,000 entries).
 
     Raises:
         errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
@@ -85,7 +86,8 @@ def sync(
 
     Returns every phone number that asked to stop receiving SMS from the account
     ("Liste des stops"). Documented codes: 1 (API key required), 10 (API key
-    incorrect), 200 (all went well).
+    incorrect), 200 (all went well). The list has no paging: every number that ever
+    answered STOP is in one answer (83 MB of JSON for 1,000,000 entries).
 
     Raises:
         errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
@@ -115,7 +117,8 @@ async def asyncio_detailed(
 
     Returns every phone number that asked to stop receiving SMS from the account
     ("Liste des stops"). Documented codes: 1 (API key required), 10 (API key
-    incorrect), 200 (all went well).
+    incorrect), 200 (all went well). The list has no paging: every number that ever
+    answered STOP is in one answer (83 MB of JSON for 1,000,000 entries).
 
     Raises:
         errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
@@ -147,7 +150,8 @@ async def asyncio(
 
     Returns every phone number that asked to stop receiving SMS from the account
     ("Liste des stops"). Documented codes: 1 (API key required), 10 (API key
-    incorrect), 200 (all went well).
+    incorrect), 200 (all went well). The list has no paging: every number that ever
+    answered STOP is in one answer (83 MB of JSON for 1,000,000 entries).
 
     Raises:
         errors.ApiError: The API answered its error envelope (`code`, `message`, `details`).
