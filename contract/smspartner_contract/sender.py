@@ -4,10 +4,11 @@ schemathesis sends with `requests`, whose timeouts are per read (a server drippi
 every half second keeps a request alive for ever) and which reads a body whole (a gzip bomb or
 an endless stream fills the memory). So the run hands schemathesis an in-process ASGI app,
 `Forwarder`, that sends each request with httpx under one total deadline
-(`asyncio.timeout`), reads the body as a stream up to `Limits.max_body` decoded bytes (and the
-whole run up to `Limits.max_run_bytes`), refuses an answer nested deeper than
+(`asyncio.timeout`), reads the body as a stream up to its cap in decoded bytes (`Limits.max_body`,
+or the spec's `x-max-answer-bytes` for an answer that grows without bound; the whole run up to
+`Limits.max_run_bytes`), refuses an answer nested deeper than
 `Limits.max_depth`, keeps the pace of a polite run, waits out a 429 whose `Retry-After`
-(schemathesis's own parser) is at most `Limits.max_wait`, and tries a 502, 503 or 504 once more:
+(the client's parser) is at most `Limits.max_wait`, and tries a 502, 503 or 504 once more:
 an outage is not drift. A target that breaks a limit, stays rate limited or unavailable stops
 the run: `TargetFailure` says which request and why, in one line (exit 2). Nothing here is
 specific to the API: it is the run's boundary with the target.
@@ -21,14 +22,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
 import httpx
-from schemathesis.core.rate_limit import parse_retry_after
-from starlette.types import Receive, Scope, Send
+from smspartner_client.errors import parse_retry_after
 
-MIB = 1024 * 1024
+from smspartner_contract.model import MIB, Limits
+
 _HOP_BY_HOP = frozenset(
     {
         "connection",
@@ -43,28 +45,6 @@ _HOP_BY_HOP = frozenset(
         "proxy-authorization",
     }
 )
-
-
-@dataclass(frozen=True)
-class Limits:
-    """The bounds of one request of a run (see the README's limits table)."""
-
-    deadline: float = 20.0
-    """Seconds for a whole request: connection, headers and body."""
-    connect: float = 10.0
-    """Seconds to open the connection (within the deadline)."""
-    max_body: int = 4 * MIB
-    """Largest answer body, counted after decompression."""
-    max_depth: int = 64
-    """Deepest nesting of a JSON or XML answer (the real ones nest 4 levels)."""
-    max_wait: float = 30.0
-    """Longest `Retry-After` of a 429 the run waits out; longer ends the run."""
-    retries_429: int = 2
-    """How many times one request is sent again after a 429 with `Retry-After`."""
-    max_run_bytes: int = 64 * MIB
-    """All the answers of a run together (what the record, the checks and the cassette hold)."""
-    outage_wait: float = 1.0
-    """Seconds before the one new try of a request answered 502, 503 or 504."""
 
 
 OUTAGE_STATUSES = frozenset({502, 503, 504})
@@ -173,6 +153,9 @@ class BoundedSender:
     pace: Pacer = field(default_factory=lambda: Pacer(None))
     describe: Callable[[str], str] = str
     """Turns a request line into what may be shown (the run masks the key and tokens)."""
+    cap_for: Callable[[str], int] | None = None
+    """The body cap of an answer by its path below `base_path` (default: `limits.max_body`)."""
+    base_path: str = ""
     sent: int = 0
     """Requests sent so far, retries included (what the target counted)."""
     received: int = 0
@@ -216,7 +199,7 @@ class BoundedSender:
                     request = client.build_request(method, self.origin + target)
                     response = await client.send(request, stream=True)
                     try:
-                        body = await self._read(response, shown)
+                        body = await self._read(response, shown, self._cap(target))
                     finally:
                         await response.aclose()
         except TimeoutError:
@@ -237,7 +220,15 @@ class BoundedSender:
             body=body,
         )
 
-    async def _read(self, response: httpx.Response, shown: str) -> bytes:
+    def _cap(self, target: str) -> int:
+        if self.cap_for is None:
+            return self.limits.max_body
+        path = target.split("?", 1)[0]
+        if self.base_path and path.startswith(self.base_path):
+            path = path[len(self.base_path) :]
+        return self.cap_for(path)
+
+    async def _read(self, response: httpx.Response, shown: str, limit: int) -> bytes:
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
@@ -245,9 +236,8 @@ class BoundedSender:
             with self._lock:
                 self.received += len(chunk)
                 run_total = self.received
-            if size > self.limits.max_body:
-                cap = self.limits.max_body / MIB
-                raise TargetFailure(shown, f"answer larger than {cap:g} MiB (decoded)")
+            if size > limit:
+                raise TargetFailure(shown, f"answer larger than {limit / MIB:g} MiB (decoded)")
             if run_total > self.limits.max_run_bytes:
                 cap = self.limits.max_run_bytes / MIB
                 raise TargetFailure(shown, f"the run's answers add up to more than {cap:g} MiB")
@@ -266,7 +256,7 @@ class Forwarder:
     sender: BoundedSender
     failure: TargetFailure | None = None
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return
         if self.failure is not None:
