@@ -100,13 +100,15 @@ def check_usable(interaction: Interaction, base_url: str, facts: Facts) -> None:
         ) from None
     if response.status == 404:
         raise Unusable(f"{url} does not exist (HTTP 404): SMSPARTNER_BASE_URL must end in /v1")
-    envelope = facts.envelope
-    found = envelope.of(body)
-    if found is None:
+    if not isinstance(body, dict):
         raise Unusable(
             f"{url} answered JSON {type(body).__name__}, not the API's object envelope "
             "(is SMSPARTNER_BASE_URL the API's base URL?)"
         )
+    envelope = facts.envelope
+    found = envelope.of(body)
+    if found is None:
+        return  # an object, but its flag is not a boolean: the checks report that
     success, code = found
     told = body.get(envelope.message) if isinstance(body, dict) else None
     message = " ".join(str(told).split())[:MESSAGE_SHOWN]

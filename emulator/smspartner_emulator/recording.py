@@ -578,12 +578,17 @@ def read_regular_file(path: str | Path, limit: int, error: type[Exception]) -> b
         descriptor = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise error(f"{source}: cannot read: {exc.strerror or type(exc).__name__}") from None
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         mode = os.fstat(descriptor).st_mode
         if not stat.S_ISREG(mode):
             kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
             raise error(f"{source}: {kind} (a FIFO or a device is refused)")
-        raw = handle.read(limit + 1)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{source}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    finally:
+        os.close(descriptor)
     if len(raw) > limit:
         raise error(f"{source}: larger than {limit // 2**20} MiB")
     return raw
