@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from smspartner_contract.refs import RefError, resolve
+from smspartner_contract.refs import RefError, escape, resolve
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "smspartner.yaml"
@@ -151,8 +151,7 @@ def _prune(document: dict[str, Any]) -> None:
         components[section] = {
             name: value
             for name, value in entries.items()
-            if f"#/components/{section}/{name.replace('~', '~0').replace('/', '~1')}"
-            in reachable
+            if f"#/components/{section}/{escape(name)}" in reachable
         }
 
 
