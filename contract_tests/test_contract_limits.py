@@ -188,11 +188,11 @@ def test_an_answer_that_grows_without_bound_has_the_spec_s_cap() -> None:
     }
     assert any(caps.values())
     runner = Runner(Target("http://127.0.0.1:1/v1", "k"), Settings())
-    assert runner.forwarder is not None
-    sender = runner.forwarder.sender
+    sender = runner.sender
+    assert sender is not None
     for path, cap in caps.items():
         assert sender._cap(f"/v1{path}?apiKey=k") == (cap or Limits().max_body)
     chosen = Limits(max_body=5 * MIB, body_set=True)
-    capped = Runner(Target("http://127.0.0.1:1/v1", "k", limits=chosen), Settings())
-    assert capped.forwarder is not None
-    assert {capped.forwarder.sender._cap(f"/v1{path}") for path in caps} == {5 * MIB}
+    capped = Runner(Target("http://127.0.0.1:1/v1", "k", limits=chosen), Settings()).sender
+    assert capped is not None
+    assert {capped._cap(f"/v1{path}") for path in caps} == {5 * MIB}

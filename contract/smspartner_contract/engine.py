@@ -199,6 +199,15 @@ class Engine:
             return checked
         case = self._case(interaction)
         response = _response(self.settings.base_url, interaction)
+        try:  # most answers pass every check: one call for all of them
+            case.validate_response(response, checks=[self._checks[name] for name in names])
+        except Exception:  # noqa: S110 (told apart check by check below)
+            pass
+        except BaseExceptionGroup:
+            pass
+        else:
+            checked.ran.extend(names)
+            return checked
         for name in names:
             try:
                 case.validate_response(response, checks=[self._checks[name]])

@@ -10,7 +10,7 @@ token or phone number.
   (`Target.app`, tests).
 - `mode="live"`: the probe plan only (plan.py), GET only and paced: what the live API gets.
 - `mode="full"`: the plan, then schemathesis's examples, coverage and fuzzing phases
-  (engine.py), their requests going through the same bounded sender (`Forwarder`).
+  (engine.py), their requests going through the same bounded sender (`LoopbackProxy`).
 - Ctrl-C, SIGTERM or SIGHUP end the run early (`Record.interrupted`); a target that breaks a
   limit ends it too (`Record.stopped`). Either way the record holds what was sent so far.
 """
@@ -44,7 +44,13 @@ from smspartner_contract.facts import Facts, facts_of
 from smspartner_contract.model import FULL, LIVE, Record, Settings, Target, Unusable, first_line
 from smspartner_contract.plan import Probe, probe_plan
 from smspartner_contract.privacy import Privacy
-from smspartner_contract.sender import BoundedSender, Forwarder, Pacer, TargetFailure, origin_of
+from smspartner_contract.sender import (
+    BoundedSender,
+    LoopbackProxy,
+    Pacer,
+    TargetFailure,
+    origin_of,
+)
 from smspartner_contract.spec import SPEC_PATH, spec_data
 
 __all__ = ["FULL", "LIVE", "Interrupted", "Record", "Runner", "Settings", "Target", "Unusable"]
@@ -168,7 +174,8 @@ class Runner:
         self.facts = facts_of(self.spec)
         self.privacy = privacy or privacy_for(target, self.spec)
         self.origin, self.base_path = origin_of(target.base_url)
-        self.forwarder: Forwarder | None = None
+        self.sender: BoundedSender | None = None
+        self.proxy: LoopbackProxy | None = None
         if target.app is None:
             limits = target.limits
             sender = BoundedSender(
@@ -181,7 +188,7 @@ class Runner:
                 ),
                 base_path=self.base_path,
             )
-            self.forwarder = Forwarder(sender)
+            self.sender = sender
         credentials = self._credentials()
         self.probes, gaps = probe_plan(self.spec, credentials=credentials)
         self.record = Record(
@@ -198,8 +205,8 @@ class Runner:
         return {name: value for name in names if name and value}
 
     def _count(self) -> int:
-        if self.forwarder is not None:
-            return self.forwarder.sender.sent
+        if self.sender is not None:
+            return self.sender.sent
         return len(self.record.interactions)
 
     def run(self) -> Record:
@@ -208,7 +215,7 @@ class Runner:
         started = time.monotonic()
         with _quiet_threads(self.record, self.privacy):
             try:
-                asyncio.run(self._run_plan())
+                asyncio.run(self._plan())
                 if self.settings.mode == FULL and self.record.stopped is None:
                     self._run_phases()
             except Interrupted as stopped_by:
@@ -221,9 +228,16 @@ class Runner:
 
     # ---- the plan ---------------------------------------------------------------------------
 
+    async def _plan(self) -> None:
+        if self.sender is None:
+            await self._run_plan()
+            return
+        async with self.sender.session():
+            await self._run_plan()
+
     async def _send(self, method: str, target: str) -> RecordedResponse:
-        if self.forwarder is not None:
-            answer = await self.forwarder.sender.send(method, target)
+        if self.sender is not None:
+            answer = await self.sender.send(method, target)
             return RecordedResponse(status=answer.status, headers=answer.headers, body=answer.body)
         transport = httpx.ASGITransport(app=self.target.app)
         async with (
@@ -279,7 +293,7 @@ class Runner:
 
     # ---- the phases -------------------------------------------------------------------------
 
-    def _engine(self) -> engine.Engine:
+    def _engine(self, base_url: str = PROBE_SINK) -> engine.Engine:
         credentials = self._credentials()
         dictionaries = {
             p.name: (credentials[p.credential],)
@@ -293,7 +307,7 @@ class Runner:
         return engine.Engine(
             self.spec,
             engine.EngineSettings(
-                base_url=PROBE_SINK + self.base_path,
+                base_url=base_url + self.base_path,
                 api_key=self.target.api_key,
                 seed=self.settings.seed,
                 max_examples=self.settings.max_examples,
@@ -302,27 +316,34 @@ class Runner:
                 accepted_statuses=tuple(statuses),
                 # schemathesis's own client gives up on its timeout (10 s by default) with a
                 # bare ReadTimeout: ours (the whole request, said in one line) must come first.
-                request_timeout=self.target.limits.deadline + 5 if self.forwarder else None,
+                request_timeout=self.target.limits.deadline + 5 if self.sender else None,
             ),
         )
 
     def _stopped(self) -> bool:
-        failure = self.forwarder.failure if self.forwarder is not None else None
+        failure = self.proxy.failure if self.proxy is not None else None
         if failure is not None and self.record.stopped is None:
             self.record.stopped = self.privacy.text(str(failure))
         return self.record.stopped is not None
 
     def _run_phases(self) -> None:
-        app = self.forwarder if self.forwarder is not None else self.target.app
-
         def keep(interaction: Interaction) -> None:
             self.record.interactions.append(self.privacy.admit(interaction))
 
         try:
-            errors = self._engine().run_phases(app, keep, self._stopped, self.base_path)
+            if self.sender is None:
+                errors = self._engine().run_phases(
+                    self.target.app, keep, self._stopped, self.base_path
+                )
+            else:
+                with LoopbackProxy(self.sender) as proxy:
+                    self.proxy = proxy
+                    errors = self._engine(proxy.url).run_phases(
+                        None, keep, self._stopped, self.base_path
+                    )
         except engine.Interrupted:
             raise Interrupted(INTERRUPTION.signum or signal.SIGINT) from None
-        if self.forwarder is None or self.forwarder.failure is None:
+        if self.proxy is None or self.proxy.failure is None:
             self.record.errors += [self.privacy.text(error) for error in errors]
 
 
