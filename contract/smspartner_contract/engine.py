@@ -54,6 +54,7 @@ from smspartner_emulator.recording import (
     Violation,
 )
 
+from smspartner_contract.facts import api_key_schemes
 from smspartner_contract.model import Checked, CheckFailure
 from smspartner_contract.positional_xml import decode as decode_xml
 
@@ -110,7 +111,7 @@ def register() -> None:
         _registered = True
 
 
-def _config(settings: EngineSettings) -> dict[str, Any]:
+def _config(settings: EngineSettings, schemes: list[str]) -> dict[str, Any]:
     config: dict[str, Any] = {
         "base-url": settings.base_url,
         "seed": settings.seed,
@@ -126,7 +127,7 @@ def _config(settings: EngineSettings) -> dict[str, Any]:
         "output": {"truncation": {"max-recorded-payload-size": 0}},
     }
     if settings.api_key:
-        config["auth"] = {"openapi": {"apiKey": {"api_key": settings.api_key}}}
+        config["auth"] = {"openapi": {name: {"api_key": settings.api_key} for name in schemes}}
     if settings.request_timeout is not None:
         config["request-timeout"] = settings.request_timeout
     if settings.dictionaries:
@@ -153,8 +154,9 @@ class Engine:
     def __init__(self, spec: Mapping[str, Any], settings: EngineSettings) -> None:
         register()
         self.settings = settings
+        schemes = list(api_key_schemes(spec))
         self.schema: BaseSchema = schemathesis.openapi.from_dict(
-            dict(spec), config=schemathesis.Config.from_dict(_config(settings))
+            dict(spec), config=schemathesis.Config.from_dict(_config(settings, schemes))
         )
         self._checks = {name: _check_function(name) for name in BUILTIN_CHECKS}
 

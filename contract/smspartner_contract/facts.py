@@ -171,14 +171,27 @@ def _fail(where: str, problem: str) -> FactError:
     return FactError(f"spec {where}: {problem}")
 
 
-def _key_name(spec: Mapping[str, Any]) -> str:
+OPENAPI_API_KEY_TYPE = "apiKey"
+"""OpenAPI's security scheme type for a key in the query, header or cookie (a keyword of
+OpenAPI, not a name of this API)."""
+
+
+def api_key_schemes(spec: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:
+    """The spec's security schemes of OpenAPI type `apiKey`, by scheme name."""
     schemes = spec.get("components", {}).get("securitySchemes", {})
-    for scheme in schemes.values():
-        if isinstance(scheme, Mapping) and scheme.get("type") == "apiKey":
-            if scheme.get("in") != "query":
-                raise _fail("securitySchemes", "the API key must be sent in the query")
-            return str(scheme["name"])
-    raise _fail("securitySchemes", "no apiKey scheme")
+    return {
+        str(name): scheme
+        for name, scheme in schemes.items()
+        if isinstance(scheme, Mapping) and scheme.get("type") == OPENAPI_API_KEY_TYPE
+    }
+
+
+def _key_name(spec: Mapping[str, Any]) -> str:
+    for scheme in api_key_schemes(spec).values():
+        if scheme.get("in") != "query":
+            raise _fail("securitySchemes", "the API key must be sent in the query")
+        return str(scheme["name"])
+    raise _fail("securitySchemes", "no security scheme of type apiKey")
 
 
 def _envelope(spec: Mapping[str, Any]) -> Envelope:
