@@ -32,7 +32,7 @@ from smspartner_contract.diff import differences, json_type
 from smspartner_contract.exchange import decode_leniently
 from smspartner_contract.privacy import Outputs, Privacy
 from smspartner_contract.report import code
-from smspartner_contract.spec import spec_data
+from smspartner_contract.spec import SPEC_PATH, spec_data
 
 HEADERS_THAT_MATTER = ("content-type", "allow", "retry-after", "location", "www-authenticate")
 """Besides these, any `x-ratelimit-*` header is compared; dates, servers and lengths are not."""
@@ -238,7 +238,9 @@ def markdown(result: Comparison, old: Cassette, new: Cassette) -> str:
     return "\n".join(lines)
 
 
-def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
+def compare_files(
+    old_path: Path, new_path: Path, directory: Path, spec_path: Path = SPEC_PATH
+) -> int:
     """Write compare.md and compare.json; the exit status (see the module docstring)."""
     old, new = load_cassette(old_path), load_cassette(new_path)
     usable(old, "old")
@@ -265,7 +267,7 @@ def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
         ],
     }
     text = markdown(result, old, new)
-    outputs = Outputs(directory, Privacy.for_replay(spec_data()))
+    outputs = Outputs(directory, Privacy.for_replay(spec_data(spec_path)))
     outputs.clear(("compare.md", "compare.json"))
     outputs.write("compare.md", text + "\n")
     outputs.write("compare.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
