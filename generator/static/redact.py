@@ -27,38 +27,59 @@ trie-shaped alternation. Masking an 83 MB STOP list with a million numbers learn
 of each, not a million searches.
 
 Forms recognised (`FORMS` holds this table as data; kinds: k key, t token, p phone, e e-mail,
-n name; `V` = found when added by value, `P` = found by pattern)::
+n name; by: V = found when added by value, P = found by pattern, whatever it is). Secrets
+are searched in the text as written (a trie of their forms, case-insensitive), inside runs
+holding escapes once decoded (percent, JSON, HTML: mixed escapes too), and in the text with
+its markup tags (and the blanks after them) removed, which finds a value split into
+elements (`<entry>` pieces: chosen because it costs one substitution, done only for a text
+holding `<`). Phone numbers learnt by value are also found in their other written forms
+(country code or trunk 0), and glued to letters; hex and base64 forms are computed for keys
+and tokens only::
 
-    form                                   kinds    example
-    ------------------------------------   -------  ------------------------------------
-    as is, any letter case                 ktpen V  s3cret-K3y, B22B841A...
-    percent-encoded (%2F or %2f)           ktpen V  s3cret%2FCl%C3%A9
-    percent-encoded, every byte            ktpen V  %73%33%63...
-    form-encoded (+ for a space)           kt    V  my+key%2B1
-    JSON string (\\/, \\u00e9)             ktpen V  s3cret\\/Cl\\u00e9
-    JSON string, every character \\u       ktpen V  \\u0073\\u0033...
-    HTML named entities                    ktpen V  a&amp;b
-    HTML numeric references, dec or hex    ktpen V  &#115;&#51;  &#x73;&#x33;
-    mixed escapes (percent, JSON, HTML)    ktpen V  s3cret&#47;Cl%C3%A9
-    hex of the UTF-8 bytes (any case)      kt    V  733363726574...
-    base64, standard or URL-safe           kt    V  czNjcmV0L0Ns...
-    base64 inside a longer base64 string   kt    V  Basic dXNlcjpzM2NyZXQv...
-    cut short: 8 characters of a form      kt    V  ...s3cret/C  (16 hex, 12 base64)
-    split by markup (<entry> pieces)       kt n  V  <entry>s3cret/</entry><entry>Clé+k...
-    apiKey= query parameter, by name       k     P  ?apiKey=anything&...
-    40-hex token shape (token_shapes=True) t     P  b22b841a21624f4f452ba7fa8c822c0ed7cecfdb
-    E.164 with +                           p     PV +33612345678
-    international with 00                  p     PV 0033612345678
-    international without + (11-15 dig.)   p     PV 33612345678 (1...: exactly 11)
-    JSON integer                           p     PV {"numero": 33612345678}
-    national, leading 0                    p     PV 0612345678
-    national with spaces, dots, hyphens    p     PV 06 12 34 56 78, 06.12.34.56.78
-    international with separators          p     PV +33 6 12 34 56 78, 0033-6-12-34-56-78
-    trunk zero in brackets                 p     PV +33 (0)6 12 34 56 78
-    cut short (+: 5 digits, 00 or 0: 6)    p     P  +33 6 12
-    glued to letters, any digit count      p     V  x0612345678, 612345678
-    same number, other written form        p     V  learnt +33612345678, seen 06 12 34 56 78
-    e-mail address                         e     PV jean.dupont@example.fr
+    form                                    kinds  by  example
+    --------------------------------------  -----  --  ------------------------
+    as is                                   kten   V   s3cret-K3y
+    upper case                              kten   V   B22B841A...
+    percent-encoded, upper-case hex         kten   V   s3cret%2FCl%C3%A9
+    percent-encoded, lower-case hex         kten   V   s3cret%2fcl%c3%a9
+    percent-encoded, every byte             kten   V   %73%33%63...
+    form-encoded (+ for a space)            kt     V   my+key%2B1
+    JSON string (\\/, \\u00e9)                kten   V   s3cret\\/Cl\\u00e9
+    JSON string, every character \\u         kten   V   \\u0073\\u0033...
+    HTML named entities                     kten   V   a&amp;b
+    HTML numeric references, decimal        kten   V   &#115;&#51;...
+    HTML numeric references, hex            kten   V   &#x73;&#x33;...
+    mixed escapes (percent, JSON, HTML)     kten   V   %73&#51;\\u0063...
+    hex of the UTF-8 bytes, lower case      kt     V   7333...
+    hex of the UTF-8 bytes, upper case      kt     V   7333...
+    base64, standard                        kt     V   czNjcmV0L0Ns...
+    base64, URL-safe                        kt     V   czNjcmV0L0Ns...
+    base64 inside a longer base64 string    kt     V   Basic dXNlcjpz...
+    cut short, first 8 characters           kt     V   ...s3cret/C
+    cut short, last 8 characters            kt     V   ...3cret-K3y
+    cut short, 16 hex characters or more    kt     V   7333637265742f43
+    split by markup (<entry> pieces)        ktn    V   <entry>s3cret/</entry>...
+    apiKey= query parameter, by name        k      P   ?apiKey=anything&token=...
+    40-hex token shape (token_shapes=True)  t      P   b22b841a21624f4f452ba7fa8c822c0ed7cecfdb
+    E.164 with +                            p      PV  +33612345678
+    international with 00                   p      PV  0033612345678
+    international without +                 p      PV  33612345678
+    JSON integer                            p      PV  {"numero": 33612345678}
+    national, leading 0                     p      PV  0612345678
+    national with spaces                    p      PV  06 12 34 56 78
+    national with dots                      p      PV  06.12.34.56.78
+    national with hyphens                   p      PV  06-12-34-56-78
+    international with separators           p      PV  +33 6 12 34 56 78
+    international with 00 and hyphens       p      PV  0033-6-12-34-56-78
+    trunk zero in brackets                  p      PV  +33 (0)6 12 34 56 78
+    percent-encoded +                       p      PV  %2B33612345678
+    JSON-escaped +                          p      PV  \\u002b33612345678
+    cut short (+: 5 digits, 00 or 0: 6)     p      P   +33 6 12
+    glued to letters                        p      V   x0612345678
+    e-mail address                          e      PV  jean.dupont@example.fr
+    e-mail address, upper case              e      PV  JEAN.DUPONT@EXAMPLE.FR
+    e-mail address, percent-encoded @       e      PV  jean.dupont%40example.fr
+    e-mail address, HTML reference for @    e      PV  jean.dupont&#64;example.fr
 
 Not recognised (said here so that nobody relies on it): phone numbers, e-mail addresses and
 names in hex or base64; phone numbers with other separators (`/`, `_`, two in a row), glued
@@ -251,14 +272,13 @@ class Form:
     write: Callable[[str], str] | None = None
 
 
-_KTPEN: tuple[Kind, ...] = ("key", "token", "phone", "email", "name")
 _KTEN: tuple[Kind, ...] = ("key", "token", "email", "name")
 _V: tuple[Literal["value", "pattern"], ...] = ("value",)
 _P: tuple[Literal["value", "pattern"], ...] = ("pattern",)
 _PV: tuple[Literal["value", "pattern"], ...] = ("pattern", "value")
 
 FORMS: tuple[Form, ...] = (
-    Form("as is", _KTPEN, _V, "s3cret-K3y", lambda v: v),
+    Form("as is", _KTEN, _V, "s3cret-K3y", lambda v: v),
     Form("upper case", _KTEN, _V, "B22B841A...", str.upper),
     Form(
         "percent-encoded, upper-case hex",
@@ -327,14 +347,14 @@ FORMS: tuple[Form, ...] = (
         "cut short, first 8 characters", ("key", "token"), _V, "...s3cret/C", lambda v: v[:MIN_RUN]
     ),
     Form(
-        "cut short, last 8 characters", ("key", "token"), _V, "y-456789...", lambda v: v[-MIN_RUN:]
+        "cut short, last 8 characters", ("key", "token"), _V, "...3cret-K3y", lambda v: v[-MIN_RUN:]
     ),
     Form(
-        "cut short, 16 hex characters",
+        "cut short, 16 hex characters or more",
         ("key", "token"),
         _V,
         "7333637265742f43",
-        lambda v: v.encode().hex()[2 : 2 + HEX_RUN],
+        lambda v: v.encode().hex()[2 : 2 + HEX_RUN + 4],
     ),
     Form(
         "split by markup (<entry> pieces)",
@@ -698,11 +718,20 @@ class Redactor:
         self.work.chars += len(text)
         return pattern.finditer(text)
 
-    def _plain(self, text: str, low: str, *, shapes: bool, lookups: bool = True) -> list[Span]:
+    def _plain(
+        self,
+        text: str,
+        low: str,
+        *,
+        shapes: bool,
+        lookups: bool = True,
+        cuts: Callable[[], set[int]] | None = None,
+    ) -> list[Span]:
         """Finds in `text` as written (`low` is `text` in lower case, same positions).
 
         `shapes`: what the patterns find too; `lookups`: the phone numbers and e-mail
-        addresses learnt by value, looked up in the candidates the patterns find."""
+        addresses learnt by value, looked up in the candidates the patterns find; `cuts`:
+        positions that end a word whatever surrounds them (where markup was removed)."""
         values, names = self._compiled()
         spans: list[Span] = []
         if values.pattern is not None:
@@ -711,8 +740,11 @@ class Redactor:
         if names is not None:
             for match in self._scan(names, low):
                 start, end = match.span()
-                if not _word(low, start - 1) and not _word(low, end):
-                    spans.append((start, end, "name"))
+                if _word(low, start - 1) and not (cuts and start in cuts()):
+                    continue
+                if _word(low, end) and not (cuts and end in cuts()):
+                    continue
+                spans.append((start, end, "name"))
         learnt = self._learnt_digits() if lookups else 0
         pattern = _shapes(shapes, shapes and self.token_shapes, learnt)
         if pattern is not None:
@@ -807,18 +839,26 @@ class Redactor:
         joined = _TAG.sub("", text)
         if len(joined) == len(text):
             return []
-        found = self._plain(joined, _lower(joined), shapes=False, lookups=False)
-        if not found:
-            return []
-        tags = [match.span() for match in _TAG.finditer(text)]
-        # where each tag would sit in `joined`, and how much was cut before it
+        # where each tag would sit in `joined`, and how much was cut up to it: only worked
+        # out when needed (a find, or a name to tell from a piece of a word)
         at: list[int] = []
         cut: list[int] = []
-        removed = 0
-        for tag_start, tag_end in tags:
-            at.append(tag_start - removed)
-            removed += tag_end - tag_start
-            cut.append(removed)
+        positions: set[int] = set()
+
+        def cuts() -> set[int]:
+            if not at:
+                removed = 0
+                for match in _TAG.finditer(text):
+                    at.append(match.start() - removed)
+                    removed += match.end() - match.start()
+                    cut.append(removed)
+                positions.update(at)
+            return positions
+
+        found = self._plain(joined, _lower(joined), shapes=False, lookups=False, cuts=cuts)
+        if not found:
+            return []
+        cuts()
         spans: list[Span] = []
         for start, end, kind in found:
             # each piece between two tags is its own span: the markup stays as it was
