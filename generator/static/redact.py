@@ -439,12 +439,10 @@ _NOT_PHONE = re.compile(
 )
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
 _EMAIL_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*+)(?:\.[a-z0-9-]++)++")
-# A run of text holding an escape (percent, JSON, HTML): it is decoded, then searched.
-_ESCAPED_RUN = re.compile(r"""(?<![^\s"'<>])[^\s"'<>%\\&]*+[%\\&][^\s"'<>]*+""")
+# An escape (percent, JSON, HTML): the text is searched once more with every escape decoded.
 _ESCAPE = re.compile(
-    r"(?P<pct>(?:%[0-9A-Fa-f]{2})+)|(?P<u>\\u[0-9A-Fa-f]{4})|(?P<js>\\[\\/\"'bfnrt])"
-    r"|(?P<ent>&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?)"
-    r"|(?P<plain>[^%\\&]+|[%\\&])"
+    r"(?:%[0-9A-Fa-f]{2})+|\\u[0-9A-Fa-f]{4}|\\[\\/\"'bfnrt]"
+    r"|&(?:#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?"
 )
 _JSON_ESCAPES = {"\\\\": "\\", "\\/": "/", '\\"': '"', "\\'": "'", "\\b": "\b", "\\f": "\f"}
 _JSON_ESCAPES |= {"\\n": "\n", "\\r": "\r", "\\t": "\t"}
@@ -627,6 +625,8 @@ class Redactor:
     _phone_lengths: set[int] = field(init=False, default_factory=set, compare=False, repr=False)
     _nationals: set[str] = field(init=False, default_factory=set, compare=False, repr=False)
     _emails: set[str] = field(init=False, default_factory=set, compare=False, repr=False)
+    _fewest_digits: int = field(init=False, default=0, compare=False, repr=False)
+    """Fewest digits of a learnt number or of its national part: runs shorter are skipped."""
     _built: tuple[_Values, re.Pattern[str] | None] | None = field(
         init=False, default=None, compare=False, repr=False
     )
@@ -693,6 +693,9 @@ class Redactor:
         national = _national(value)
         if len(national) >= MIN_PHONE_DIGITS:
             self._nationals.add(national)
+        shortest = min(len(digits), len(national)) if national in self._nationals else len(digits)
+        if not self._fewest_digits or shortest < self._fewest_digits:
+            self._fewest_digits = shortest
 
     @property
     def phones_known(self) -> frozenset[str]:
@@ -708,10 +711,6 @@ class Redactor:
             built = (_values(frozenset(self._items)), _names(frozenset(self._name_set)))
             self._built = built
         return built
-
-    def _learnt_digits(self) -> int:
-        lengths = [*self._phone_lengths, *(len(n) for n in self._nationals)]
-        return max(min(lengths), MIN_PHONE_DIGITS) if lengths else 0
 
     def _scan(self, pattern: re.Pattern[str], text: str) -> Iterable[re.Match[str]]:
         self.work.scans += 1
@@ -745,7 +744,7 @@ class Redactor:
                 if _word(low, end) and not (cuts and end in cuts()):
                     continue
                 spans.append((start, end, "name"))
-        learnt = self._learnt_digits() if lookups else 0
+        learnt = self._fewest_digits if lookups else 0
         pattern = _shapes(shapes, shapes and self.token_shapes, learnt)
         if pattern is not None:
             for match in self._scan(pattern, low):
@@ -816,17 +815,45 @@ class Redactor:
         return spans
 
     def _escaped(self, text: str, *, shapes: bool) -> list[Span]:
-        """Finds inside runs of text written with escapes (percent, JSON, HTML), decoded."""
+        """Finds that need the escapes of `text` decoded (percent, JSON, HTML, mixed)."""
+        # for each escape decoded: where it is in `text`, and where its decoding is in `view`
+        source: list[tuple[int, int]] = []
+        target: list[int] = []
+        target_end: list[int] = []
+        growth = 0
+
+        def decode(match: re.Match[str]) -> str:
+            nonlocal growth
+            token = match.group()
+            piece = _unescape(token)
+            if piece != token:
+                self.work.candidates += 1
+                source.append(match.span())
+                target.append(match.start() + growth)
+                growth += len(piece) - len(token)
+                target_end.append(match.end() + growth)
+            return piece
+
+        self.work.scans += 1
+        self.work.chars += len(text)
+        view = _ESCAPE.sub(decode, text)
+        if not source:
+            return []
+
+        def back(position: int, *, end: bool) -> int:
+            index = bisect.bisect_right(target, position - end) - 1
+            if index < 0:
+                return position
+            if position - end < target_end[index]:  # inside a decoded escape: all of it
+                return source[index][1] if end else source[index][0]
+            return position - (target_end[index] - source[index][1])
+
         spans: list[Span] = []
-        for run in self._scan(_ESCAPED_RUN, text):
-            self.work.candidates += 1
-            decoded = _decode(run.group())
-            if decoded is None:
-                continue
-            view, mapping = decoded
-            for start, end, kind in self._plain(view, _lower(view), shapes=shapes):
-                first, last = mapping(start, end)
-                spans.append((run.start() + first, run.start() + last, kind))
+        for start, end, kind in self._plain(view, _lower(view), shapes=shapes):
+            index = bisect.bisect_right(target, end - 1) - 1
+            if index < 0 or target_end[index] <= start:
+                continue  # no escape in it: the text as written has it already
+            spans.append((back(start, end=False), back(end, end=True), kind))
         return spans
 
     def _markup(self, text: str) -> list[Span]:
@@ -936,45 +963,15 @@ def _email_at(low: str, at: int) -> tuple[int, int] | None:
     return (start, end)
 
 
-def _decode(run: str) -> tuple[str, Callable[[int, int], tuple[int, int]]] | None:
-    """`run` with its escapes decoded, and how to map a span of it back; None if unchanged."""
-    pieces: list[str] = []
-    starts: list[int] = []  # where each piece starts in the decoded text
-    sources: list[tuple[int, int, bool]] = []  # its span in `run`, and whether it is plain
-    length = 0
-    changed = False
-    for match in _ESCAPE.finditer(run):
-        token = match.group()
-        group = match.lastgroup
-        if group == "pct":
-            piece = bytes.fromhex(token.replace("%", "")).decode("utf-8", "replace")
-        elif group == "u":
-            piece = chr(int(token[2:], 16))
-        elif group == "js":
-            piece = _JSON_ESCAPES.get(token, token)
-        elif group == "ent":
-            piece = html.unescape(token)
-        else:
-            piece = token
-        plain = piece == token
-        changed = changed or not plain
-        pieces.append(piece)
-        starts.append(length)
-        sources.append((match.start(), match.end(), plain))
-        length += len(piece)
-    if not changed:
-        return None
-
-    def mapping(start: int, end: int) -> tuple[int, int]:
-        first = bisect.bisect_right(starts, start) - 1
-        last = bisect.bisect_right(starts, end - 1) - 1
-        first_start, _, first_plain = sources[first]
-        last_start, last_end, last_plain = sources[last]
-        source_start = first_start + (start - starts[first]) if first_plain else first_start
-        source_end = last_start + (end - starts[last]) if last_plain else last_end
-        return source_start, source_end
-
-    return "".join(pieces), mapping
+def _unescape(token: str) -> str:
+    """One escape of `_ESCAPE` decoded (the token itself if it means nothing)."""
+    if token.startswith("%"):
+        return bytes.fromhex(token.replace("%", "")).decode("utf-8", "replace")
+    if token.startswith("\\u"):
+        return chr(int(token[2:], 16))
+    if token.startswith("\\"):
+        return _JSON_ESCAPES.get(token, token)
+    return html.unescape(token)
 
 
 def _merge(spans: list[Span]) -> list[Span]:
