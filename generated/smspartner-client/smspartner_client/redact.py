@@ -418,18 +418,20 @@ READABLE: tuple[str, ...] = (
 _KEY_BY_NAME = re.compile(r"(?i)(api[_-]?key(?:\[\]|%5B%5D)?=)([^&\s\"'<>#]*)")
 _SEP = "[ .\\-\u00a0]"
 _DIGIT = f"(?:{_SEP}?[0-9])"
+# The shapes are written as what follows their first character: that one is matched once, by
+# a leading class, so that the engine skips fast over characters no shape starts with.
 _PHONE = (
-    r"(?<![\w+.\-/])(?:"
-    rf"\+[1-9][0-9]{{0,2}}[ \u00a0]?\(0\)[ \u00a0]?[1-9]{_DIGIT}{{3,}}+"
-    rf"|\+[1-9]{_DIGIT}{{4,}}+"
-    rf"|00[1-9]{_DIGIT}{{3,}}+"
-    rf"|0[1-9]{_DIGIT}{{4,}}+(?![a-z_])"
-    rf"|1{_DIGIT}{{10}}(?!{_SEP}?[0-9])(?![a-z_])"
-    rf"|[2-9]{_DIGIT}{{10,14}}+(?!{_SEP}?[0-9])(?![a-z_])"
+    r"(?<![\w+.\-/].)(?:"
+    rf"(?<=\+)[1-9][0-9]{{0,2}}[ \u00a0]?\(0\)[ \u00a0]?[1-9]{_DIGIT}{{3,}}+"
+    rf"|(?<=\+)[1-9]{_DIGIT}{{4,}}+"
+    rf"|(?<=0)0[1-9]{_DIGIT}{{3,}}+"
+    rf"|(?<=0)[1-9]{_DIGIT}{{4,}}+(?![a-z_])"
+    rf"|(?<=1){_DIGIT}{{10}}(?!{_SEP}?[0-9])(?![a-z_])"
+    rf"|(?<=[2-9]){_DIGIT}{{10,14}}+(?!{_SEP}?[0-9])(?![a-z_])"
     r")"
 )
-_TOKEN = rf"(?<![0-9a-z])(?=[0-9]{{0,39}}[a-f]){TOKEN_SHAPE}(?![0-9a-z])"
-_NOT_DATE = r"(?![0-9]{4}-[0-9]{2}-[0-9]{2}(?![0-9]))"
+_TOKEN = r"(?<![0-9a-z].)(?<=[0-9a-f])(?:(?<=[a-f])|(?=[0-9]{0,38}[a-f]))[0-9a-f]{39}(?![0-9a-z])"  # noqa: S105
+_RUN = r"(?<![0-9].)(?<=[0-9])(?![0-9]{3}-[0-9]{2}-[0-9]{2}(?![0-9]))"  # not a date
 _NOT_PHONE = re.compile(r"\+?[0-9]+\.[0-9]+|[0-9]{1,3}(?:\.[0-9]{1,3}){3}|(?:19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}.*")
 _EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
 _EMAIL_DOMAIN = re.compile(r"[a-z0-9](?:[a-z0-9-]*+)(?:\.[a-z0-9-]++)++")
@@ -441,6 +443,9 @@ _ESCAPE = re.compile(
 _JSON_ESCAPES = {"\\\\": "\\", "\\/": "/", '\\"': '"', "\\'": "'", "\\b": "\b", "\\f": "\f"}
 _JSON_ESCAPES |= {"\\n": "\n", "\\r": "\r", "\\t": "\t"}
 _TAG = re.compile(r"<[^<>]*+>\s*+")
+_GROUP = re.compile(r"[0-9]+")
+_NOT_DIGIT = re.compile(r"[^0-9]+")
+_LONGEST_NUMBER = 17  # 00, a country code and the longest E.164 number
 # Two-digit country codes (E.164); 1 and 7 are one digit, all others three.
 _CC2 = frozenset(
     """20 27 30 31 32 33 34 36 39 40 41 43 44 45 46 47 48 49 51 52 53 54 55 56 57 58 60 61 62
@@ -455,7 +460,7 @@ def _country_code_length(digits: str) -> int:
 
 
 def _digits(value: str) -> str:
-    return "".join(char for char in value.replace("(0)", "") if char.isascii() and char.isdigit())
+    return _NOT_DIGIT.sub("", value.replace("(0)", ""))
 
 
 def _national(value: str) -> str:
@@ -535,10 +540,8 @@ def _values(items: frozenset[tuple[Kind, str]]) -> _Values:
             extend.setdefault(entry, []).append((form, offset))
 
     def grams(form: str, size: int, kind: Kind) -> None:
-        if len(form) <= size:
-            put(form, kind)
-            return
-        for offset in range(len(form) - size + 1):
+        put(form, kind)  # whole: one longest match, nothing to extend
+        for offset in range(len(form) - size + 1 if len(form) > size else 0):
             put(form[offset : offset + size], kind, form, offset)
 
     for kind, value in sorted(items):
@@ -572,8 +575,11 @@ def _shapes(phones: bool, tokens: bool, learnt_digits: int) -> re.Pattern[str] |
     if phones:
         parts.append(f"(?P<phone>{_PHONE})")
     if learnt_digits:
-        parts.append(f"(?P<run>(?<![0-9]){_NOT_DATE}[0-9]{_DIGIT}{{{learnt_digits - 1},}}+)")
-    return re.compile("|".join(parts)) if parts else None
+        parts.append(f"(?P<run>{_RUN}{_DIGIT}{{{learnt_digits - 1},}}+)")
+    if not parts:
+        return None
+    head = "[+0-9a-f]" if tokens else "[+0-9]" if phones else "[0-9]"
+    return re.compile(head + "(?:" + "|".join(parts) + ")")
 
 
 @dataclass
@@ -724,8 +730,11 @@ class Redactor:
         values, names = self._compiled()
         spans: list[Span] = []
         if values.pattern is not None:
+            covered = 0
             for match in self._scan(values.pattern, low):
-                spans.append(self._extended(values, low, match))
+                if match.start() >= covered:  # not inside the last find, extended
+                    spans.append(self._extended(values, low, match))
+                    covered = spans[-1][1]
         if names is not None:
             for match in self._scan(names, low):
                 start, end = match.span()
@@ -770,6 +779,9 @@ class Redactor:
         best = end
         for form, offset in values.extend.get(entry, ()):
             rest = form[offset + len(entry) :]
+            if low.startswith(rest, end):
+                best = max(best, end + len(rest))
+                continue
             length = 0
             limit = min(len(rest), len(low) - end)
             while length < limit and low[end + length] == rest[length]:
@@ -778,17 +790,26 @@ class Redactor:
         return (start, best, values.kinds[entry])
 
     def _learnt_phones(self, run: str, start: int) -> list[Span]:
-        """The learnt numbers in a run of digits: the run read as a number, or inside it."""
-        digits = "".join(char for char in run if char.isdigit())
-        if self._nationals & _nationals_of_run(digits):
-            return [(start, start + len(run), "phone")]
-        positions = [index for index, char in enumerate(run) if char.isdigit()]
+        """The learnt numbers in a run of digits and separators: any sequence of its groups
+        read as a number (national or international), or the digits of one inside it."""
         spans: list[Span] = []
+        groups = [(m.start(), m.end(), m.group()) for m in _GROUP.finditer(run)]
+        for first, (group_start, _, _) in enumerate(groups):
+            digits = ""
+            for group_end_index in range(first, len(groups)):
+                _, group_end, group = groups[group_end_index]
+                digits += group
+                if len(digits) > _LONGEST_NUMBER:
+                    break
+                if len(digits) >= MIN_PHONE_DIGITS and self._nationals & _nationals_of_run(digits):
+                    spans.append((start + group_start, start + group_end, "phone"))
+        digits = "".join(group for _, _, group in groups)
+        positions = [index for index, char in enumerate(run) if char.isdigit()]
         for length in self._phone_lengths:
             for index in range(len(digits) - length + 1):
                 if digits[index : index + length] in self._phone_digits:
-                    first, last = positions[index], positions[index + length - 1]
-                    spans.append((start + first, start + last + 1, "phone"))
+                    first_at, last_at = positions[index], positions[index + length - 1]
+                    spans.append((start + first_at, start + last_at + 1, "phone"))
         return spans
 
     def _email_spans(self, low: str, *, shapes: bool) -> list[Span]:
@@ -967,7 +988,8 @@ def _unescape(token: str) -> str:
 def _merge(spans: list[Span]) -> list[Span]:
     """Overlapping finds become one, of the kind that comes first in `KINDS`."""
     merged: list[Span] = []
-    for start, end, kind in sorted(spans, key=lambda s: (s[0], -s[1])):
+    spans.sort()  # by start: a find that starts inside the last one joins it
+    for start, end, kind in spans:
         if merged and start < merged[-1][1]:
             last_start, last_end, last_kind = merged[-1]
             best = last_kind if _RANK[last_kind] <= _RANK[kind] else kind
