@@ -242,3 +242,35 @@ def test_a_learnt_number_is_found_in_its_other_written_forms() -> None:
     for text in ("+33612345678", "0033 6 12 34 56 78", "+33 (0)6 12 34 56 78", "612345678"):
         assert masker.leaks(f"x {text} y") == ["phone"], text
     assert masker.leaks("+33698765432 and 0698765432") == []
+
+
+def test_a_hostile_answer_leaves_nothing_readable() -> None:
+    """Issue 22, items 1-3 in one answer: drifted field names, other written forms of the
+    number, the token upper-cased, another rental's token, the key in other encodings."""
+    other_token = "312c65deab1295ae39cda15c6977862e9b9486fe"  # noqa: S105 (emulator fixture)
+    escaped_key = "".join(f"\\u{ord(char):04x}" for char in KEY)
+    body = (
+        '{"msisdn": "33612345678", "numero": 33612345678, "dots": "06.12.34.56.78",'
+        ' "hyphens": "06-12-34-56-78", "trunk": "+33 (0)6 12 34 56 78",'
+        f' "token": "{TOKEN.upper()}", "other": "{other_token}", "k1": "{escaped_key}",'
+        f' "k2": "{"".join(f"&#{ord(char)};" for char in KEY)}", "k3": "{KEY.encode().hex()}",'
+        f' "mail": "{EMAIL.upper()}"}}'
+    )
+    xml = "".join(f"<entry>{KEY[i : i + 7]}</entry>" for i in range(0, len(KEY), 7))
+    xml = f"<response>{xml}<entry>33612345678</entry></response>"
+    headers = (
+        f"Set-Cookie: sid={base64.urlsafe_b64encode(b'k=' + KEY.encode()).decode()}; Path=/\n"
+        f"Authorization: Basic {base64.b64encode(b'user:' + KEY.encode()).decode()}\n"
+        f"Location: /v1/x?apiKey={KEY.upper()}&token={TOKEN}"
+    )
+    run = Redactor(secrets=[KEY], tokens=[TOKEN], token_shapes=True)  # no number learnt
+    for text in (body, xml, headers):
+        masked = run.mask(text)
+        for kind in ("key", "token", "email"):
+            assert readable(kind, masked) == [], (kind, masked)
+        assert readable("phone", masked, "33612345678") == [], masked
+        assert other_token[4:] not in masked.lower()
+        assert run.leaks(masked) == []
+    # mask() is for people; substitute() with stand-ins of the same shape keeps the JSON valid
+    stand_ins = run.substitute(body, lambda kind, value: "0" * len(value))
+    assert json.loads(stand_ins)["numero"] == 0

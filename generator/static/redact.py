@@ -21,10 +21,12 @@ below, case-insensitive): a writer checks it before writing, and writes nothing 
 
 Cost: a fixed number of passes of compiled regular expressions per text, whatever the number
 of values known (`Redactor.work` counts them): the keys and tokens are one trie-shaped
-alternation of their forms (rebuilt once after `add`); phone numbers and e-mail addresses
-learnt by value are looked up in hash sets for each candidate the patterns find; names are one
-trie-shaped alternation. Masking an 83 MB STOP list with a million numbers learnt is one pass
-of each, not a million searches.
+alternation of their forms (rebuilt once, lazily, after `add` of a new one); phone numbers
+and e-mail addresses learnt by value are looked up in hash sets for each candidate the
+patterns find (never rebuilt); names are one trie-shaped alternation. A text holding escapes
+(`%`, `\\`, `&`) is searched once more decoded, a text holding `<` once more without its tags.
+Masking an 83 MB STOP list with a million numbers learnt is two passes, not a million
+searches.
 
 Forms recognised (`FORMS` holds this table as data; kinds: k key, t token, p phone, e e-mail,
 n name; by: V = found when added by value, P = found by pattern, whatever it is). Secrets
@@ -620,13 +622,19 @@ class Redactor:
     emails: Iterable[str] = field(default=(), repr=False)
     names: Iterable[str] = field(default=(), repr=False)
     token_shapes: bool = False
-    work: Work = field(default_factory=Work, compare=False, repr=False)
+    work: Work = field(default_factory=Work, init=False, compare=False, repr=False)
     _keep: frozenset[str] = field(init=False, default=frozenset(), compare=False, repr=False)
+    _keep_lengths: frozenset[int] = field(
+        init=False, default=frozenset(), compare=False, repr=False
+    )
     _items: set[tuple[Kind, str]] = field(
         init=False, default_factory=set, compare=False, repr=False
     )
     _name_set: set[str] = field(init=False, default_factory=set, compare=False, repr=False)
     _phones: set[str] = field(init=False, default_factory=set, compare=False, repr=False)
+    _phones_known: frozenset[str] | None = field(
+        init=False, default=None, compare=False, repr=False
+    )
     _phone_digits: set[str] = field(init=False, default_factory=set, compare=False, repr=False)
     _phone_lengths: set[int] = field(init=False, default_factory=set, compare=False, repr=False)
     _nationals: set[str] = field(init=False, default_factory=set, compare=False, repr=False)
@@ -639,6 +647,7 @@ class Redactor:
 
     def __post_init__(self) -> None:
         self._keep = frozenset(_lower(value) for value in self.keep if value)
+        self._keep_lengths = frozenset(len(value) for value in self._keep)
         given: tuple[tuple[Kind, Iterable[str]], ...] = (
             ("key", self.secrets),
             ("token", self.tokens),
@@ -690,6 +699,7 @@ class Redactor:
         if value in self._phones:
             return
         self._phones.add(value)
+        self._phones_known = None
         digits = _digits(value)
         if len(digits) < MIN_PHONE_DIGITS:
             self._add_item("phone", value)
@@ -706,7 +716,10 @@ class Redactor:
     @property
     def phones_known(self) -> frozenset[str]:
         """The phone numbers added by value (a recording is searched for them before writing)."""
-        return frozenset(self._phones)
+        known = self._phones_known
+        if known is None:  # built once after each add, not at each call
+            known = self._phones_known = frozenset(self._phones)
+        return known
 
     # --- finding -----------------------------------------------------------------------------
 
@@ -779,7 +792,12 @@ class Redactor:
                 if value and _lower(value) not in self._keep:
                     spans.append((match.start(2), match.end(2), "key"))
         if self._keep:
-            spans = [span for span in spans if low[span[0] : span[1]] not in self._keep]
+            lengths = self._keep_lengths
+            spans = [
+                (start, end, kind)
+                for start, end, kind in spans
+                if end - start not in lengths or low[start:end] not in self._keep
+            ]
         return spans
 
     def _extended(self, values: _Values, low: str, match: re.Match[str]) -> Span:
