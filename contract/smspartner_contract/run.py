@@ -28,7 +28,7 @@ import schemathesis
 from schemathesis.engine import events, from_schema
 from schemathesis.schemas import BaseSchema
 from smspartner_client.redact import Redactor
-from smspartner_emulator.recording import Interaction
+from smspartner_emulator.recording import API_KEY_PLACEHOLDER, Interaction
 
 from smspartner_contract import checks, xml_bodies
 from smspartner_contract.checks import UNKNOWN_TOKEN, WRONG_KEY
@@ -138,7 +138,10 @@ def redactor_for(target: Target | None = None) -> Redactor:
     if target is None:
         return Redactor(keep=[WRONG_KEY, UNKNOWN_TOKEN])
     tokens = [target.rental_token] if target.rental_token else []
-    return Redactor(secrets=[target.api_key], tokens=tokens, keep=[WRONG_KEY, UNKNOWN_TOKEN])
+    # the cassette's key placeholder is kept: keys are found in any letter case, and
+    # `REDACTED-API-KEY` holds eight characters of a key such as `demo-api-key`
+    keep = [WRONG_KEY, UNKNOWN_TOKEN, API_KEY_PLACEHOLDER]
+    return Redactor(secrets=[target.api_key], tokens=tokens, keep=keep)
 
 
 def schema_config(

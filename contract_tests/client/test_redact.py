@@ -163,3 +163,12 @@ def test_keys_and_tokens_are_found_whatever_their_letter_case() -> None:
     redactor = Redactor(secrets=[KEY], tokens=[TOKEN])
     assert redactor.mask(f"{KEY.upper()} {TOKEN.upper()}") == f"{KEY_MASK} B22B••••"
     assert redactor.leaks(quote(KEY).lower()) == ["key"]
+
+
+def test_a_kept_value_is_never_touched_even_in_part() -> None:
+    """`REDACTED-API-KEY` holds `-API-KEY`: eight characters of the key `demo-api-key`."""
+    text = "apiKey=REDACTED-API-KEY then DEMO-API-KEY"
+    assert Redactor(secrets=["demo-api-key"]).mask(text) == "apiKey=*** then ***"
+    kept = Redactor(secrets=["demo-api-key"], keep=["REDACTED-API-KEY"])
+    assert kept.mask(text) == "apiKey=REDACTED-API-KEY then ***"
+    assert kept.leaks(text) == ["key"]

@@ -604,9 +604,12 @@ class Redactor:
 
     `secrets` are API keys, `tokens` rental tokens, `phones`, `emails` and `names` personal
     data known by value (patterns find the other phone numbers and e-mail addresses). `keep`
-    lists public values that are never touched (e.g. the deliberately wrong key a contract
-    probe sends). `token_shapes=True` also masks any value shaped like a rental token
-    (`TOKEN_SHAPE`), known or not: another rental's token echoed by a server.
+    lists public values that are never touched, whole or in part, wherever they appear (e.g.
+    the deliberately wrong key a contract probe sends, or the placeholder a recording writes
+    in place of the key: `REDACTED-API-KEY` holds `-API-KEY`, eight characters of a key
+    `demo-api-key` in another letter case). `token_shapes=True` also masks any value shaped
+    like a rental token (`TOKEN_SHAPE`), known or not: another rental's token echoed by a
+    server.
     """
 
     secrets: Iterable[str] = field(default=(), repr=False)
@@ -778,13 +781,20 @@ class Redactor:
                 if value and _lower(value) not in self._keep:
                     spans.append((match.start(2), match.end(2), "key"))
         if self._keep:
-            lengths = self._keep_lengths
-            spans = [
-                (start, end, kind)
-                for start, end, kind in spans
-                if end - start not in lengths or low[start:end] not in self._keep
-            ]
+            spans = [span for span in spans if not self._kept(low, *span)]
         return spans
+
+    def _kept(self, low: str, start: int, end: int, kind: Kind) -> bool:
+        """Whether a find is a kept value, or (a key, a token or a name) lies inside one."""
+        if end - start in self._keep_lengths and low[start:end] in self._keep:
+            return True
+        if kind in ("phone", "email"):
+            return False
+        return any(
+            low.find(kept, max(end - len(kept), 0), start + len(kept)) != -1
+            for kept in self._keep
+            if len(kept) > end - start
+        )
 
     def _extended(self, values: _Values, low: str, match: re.Match[str]) -> Span:
         """A find of a cut-short run, extended as far as the text goes on with the same form."""
