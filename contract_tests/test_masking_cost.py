@@ -150,3 +150,18 @@ def test_the_python_steps_do_not_grow_with_the_values_known() -> None:
     for call in ("mask", "leaks"):
         steps = [python_steps(partial(getattr(r, call), text)) for r in (few, many)]
         assert steps[0] == steps[1], call
+
+
+def test_a_huge_value_costs_a_bounded_pattern() -> None:
+    """A 70,000-character token (a misuse the client must survive): at most MAX_GRAMS runs of
+    each form are indexed, so adding it costs what a long key costs; its start, its end and
+    any run of MIN_RUN + stride - 1 characters are still found."""
+    huge = "".join(f"{index:08x}" for index in range(70_000 // 8))
+    redactor = Redactor(tokens=[huge])
+    values, _ = redactor._compiled()
+    per_form = redact.MAX_GRAMS + 1
+    assert len(values.kinds) <= 20 * per_form  # about 15 forms, whatever the length
+    stride = -(-(len(huge) - redact.MIN_RUN + 1) // redact.MAX_GRAMS)
+    for piece in (huge[:100], huge[-100:], huge[30_000 : 30_000 + redact.MIN_RUN + stride - 1]):
+        assert redactor.leaks(f"... {piece} ...") == ["token"]
+    assert redactor.mask(f"[{huge}]") == f"[{huge[:4]}••••]"

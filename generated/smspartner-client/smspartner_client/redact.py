@@ -89,7 +89,9 @@ to letters, with fewer than 11 digits and no `+`, `00` or leading `0`, or with 1
 more (unless learnt by value); national numbers whose trunk prefix is not 0 (learnt numbers
 are matched across forms by country code and trunk 0 only); e-mail addresses without a dot
 in the domain (`root@localhost`) or with non-ASCII characters; names cut short or inside
-words; secrets shorter than `MIN_RUN` cut short, or in hex or base64; escapes nested twice
+words; secrets shorter than `MIN_RUN` cut short, or in hex or base64; in a form longer than
+`MAX_GRAMS` + `MIN_RUN` characters (a key of more than 135), a run in the middle shorter than
+`MIN_RUN` + stride - 1 (its start and its end are found from `MIN_RUN`); escapes nested twice
 (`%2525`, percent-encoded base64); values split by anything but markup tags (JSON arrays of
 pieces, string concatenation); a key by name other than as a query parameter.
 
@@ -124,6 +126,12 @@ HEX_RUN = 2 * MIN_RUN
 """Shortest run of the hex form of a secret that is masked on its own (MIN_RUN bytes)."""
 B64_RUN = 12
 """Shortest run of a base64 form of a secret that is masked on its own (9 bytes)."""
+MAX_GRAMS = 128
+"""Most runs of one form indexed: a form longer than MAX_GRAMS + MIN_RUN is indexed every
+`stride` characters, and its cut-short runs are found from MIN_RUN + stride - 1 characters
+(a 1,000-character key: from 15). This bounds the work of `add` whatever a value's length."""
+LONG_FORM = 256
+"""Longest form kept whole in the patterns (a longer one is found by its runs)."""
 MIN_PHONE_DIGITS = 6
 """Fewest digits of a phone number found by pattern or looked up by value."""
 KEY_MASK = "***"
@@ -542,15 +550,23 @@ def _values(items: frozenset[tuple[Kind, str]]) -> _Values:
             extend.setdefault(entry, []).append((form, offset))
 
     def grams(form: str, size: int, kind: Kind) -> None:
-        put(form, kind)  # whole: one longest match, nothing to extend
-        for offset in range(len(form) - size + 1 if len(form) > size else 0):
+        if len(form) <= LONG_FORM:
+            put(form, kind)  # whole: one longest match, nothing to extend
+        count = len(form) - size + 1
+        if count <= 1:
+            return
+        stride = -(-count // MAX_GRAMS)  # a long form: every stride-th gram, and the last
+        for offset in [*range(0, count, stride), count - 1]:
             put(form[offset : offset + size], kind, form, offset)
 
     for kind, value in sorted(items):
         plain = {_lower(form) for form in _plain_forms(value)}
         if kind not in ("key", "token") or len(value) < MIN_RUN:
             for form in plain:
-                put(form, kind)
+                if len(form) <= LONG_FORM:
+                    put(form, kind)
+                else:  # an odd value, too long for one entry: found as a secret would be
+                    grams(form, MIN_RUN, kind)
             continue
         for form in plain:
             grams(form, MIN_RUN, kind)
@@ -672,6 +688,8 @@ class Redactor:
             self._emails.add(address)
             if _email_at(address, address.find("@")) != (0, len(address)):
                 self._add_item("email", value)  # not shaped like an address: found as written
+        elif kind == "name" and len(value) > LONG_FORM:
+            self._add_item("name", value)
         elif kind == "name":
             if len(value.strip()) >= 2 and value not in self._name_set:
                 self._name_set.add(value)
@@ -797,11 +815,17 @@ class Redactor:
         )
 
     def _extended(self, values: _Values, low: str, match: re.Match[str]) -> Span:
-        """A find of a cut-short run, extended as far as the text goes on with the same form."""
+        """A find of a run of a form, extended as far as the text goes on with that form, both
+        ways (the grams of a long form are a stride apart)."""
         start, end = match.span()
         entry = match.group()
         best = end
+        first = start
         for form, offset in values.extend.get(entry, ()):
+            back = 0
+            while back < offset and back < start and low[start - back - 1] == form[offset - back - 1]:
+                back += 1
+            first = min(first, start - back)
             rest = form[offset + len(entry) :]
             if low.startswith(rest, end):
                 best = max(best, end + len(rest))
@@ -811,7 +835,7 @@ class Redactor:
             while length < limit and low[end + length] == rest[length]:
                 length += 1
             best = max(best, end + length)
-        return (start, best, values.kinds[entry])
+        return (first, best, values.kinds[entry])
 
     def _learnt_phones(self, run: str, start: int) -> list[Span]:
         """The learnt numbers in a run of digits and separators: any sequence of its groups
