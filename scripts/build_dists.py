@@ -12,6 +12,8 @@ line naming the distribution and the tool's last words, exit 1.
 from __future__ import annotations
 
 import argparse
+import fcntl
+import os
 import shutil
 import subprocess
 import sys
@@ -90,15 +92,52 @@ def build_one(distribution: Distribution, outdir: Path) -> Built:
     result = _run([*command, distribution.directory], BUILD_TIMEOUT)
     if result.returncode != 0:
         raise DistError(f"{distribution.name}: the build failed: {_last_words(result)}")
-    sdists, wheels = sorted(target.glob("*.tar.gz")), sorted(target.glob("*.whl"))
-    if len(sdists) != 1 or len(wheels) != 1:
-        raise DistError(f"{distribution.name}: expected one sdist and one wheel in {target}")
-    return Built(distribution, sdists[0], wheels[0])
+    return _found(distribution, target)
 
 
 def build(outdir: Path = DEFAULT_OUTDIR) -> list[Built]:
     """The three distributions, built into `outdir`."""
     return [build_one(distribution, outdir) for distribution in DISTRIBUTIONS]
+
+
+def build_once(shared: Path) -> list[Built]:
+    """The three distributions built into `shared/dist` once, whoever asks first.
+
+    For test sessions whose workers (pytest-xdist) share a directory: the first caller builds
+    while holding a lock on `shared/dist.lock`, the others wait for it and reuse the files.
+    A build that failed is not retried by the others: they get the same one-line error.
+    """
+    shared.mkdir(parents=True, exist_ok=True)
+    outdir, done, failed = shared / "dist", shared / "dist.done", shared / "dist.failed"
+    with (shared / "dist.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            if failed.exists():
+                raise DistError(failed.read_text("utf-8"))
+            if not done.exists():
+                try:
+                    built = build(outdir)
+                except DistError as error:
+                    failed.write_text(str(error), "utf-8")
+                    raise
+                done.touch()
+                return built
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+    return [_found(distribution, outdir / distribution.name) for distribution in DISTRIBUTIONS]
+
+
+def session_dir(basetemp: Path) -> Path:
+    """A directory shared by every pytest-xdist worker of one test session (`basetemp` is a
+    worker's, whose parent is the session's), or the session's own without xdist."""
+    return (basetemp.parent if os.environ.get("PYTEST_XDIST_WORKER") else basetemp) / "kit-dist"
+
+
+def _found(distribution: Distribution, target: Path) -> Built:
+    sdists, wheels = sorted(target.glob("*.tar.gz")), sorted(target.glob("*.whl"))
+    if len(sdists) != 1 or len(wheels) != 1:
+        raise DistError(f"{distribution.name}: expected one sdist and one wheel in {target}")
+    return Built(distribution, sdists[0], wheels[0])
 
 
 def check(built: Sequence[Built]) -> None:
