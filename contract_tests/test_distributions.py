@@ -235,7 +235,7 @@ def imported(item: Built) -> set[str]:
 
 def provided(requirement: Requirement) -> set[str]:
     """The distributions a requirement brings directly: itself and its extras' requirements."""
-    names = {canonicalize_name(requirement.name)}
+    names: set[str] = {canonicalize_name(requirement.name)}
     for line in metadata.requires(requirement.name) or []:
         extra = Requirement(line)
         wanted = [f'extra == "{e}"' for e in requirement.extras]

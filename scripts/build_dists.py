@@ -88,7 +88,14 @@ def build_one(distribution: Distribution, outdir: Path) -> Built:
     target = outdir / distribution.name
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    command = [sys.executable, "-m", "build", "--no-isolation", "--outdir", target]
+    command: list[str | Path] = [
+        sys.executable,
+        "-m",
+        "build",
+        "--no-isolation",
+        "--outdir",
+        target,
+    ]
     result = _run([*command, distribution.directory], BUILD_TIMEOUT)
     if result.returncode != 0:
         raise DistError(f"{distribution.name}: the build failed: {_last_words(result)}")
