@@ -67,6 +67,18 @@ def refused() -> None:
         list_stop_sms.sync(client=api)
 
 
+def after_close() -> None:
+    api = client()
+    with api:
+        list_stop_sms.sync(client=api)
+    list_stop_sms.sync(client=api)
+
+
+def unsendable() -> None:
+    with client() as api:
+        get_rental_status.sync(client=api, token="0" * 70_000)  # a URL longer than httpx takes
+
+
 CAUSES: dict[str, Callable[[], None]] = {
     "ApiError": wrong_key,
     "RateLimited": in_scenario("rate_limited"),
@@ -76,12 +88,17 @@ CAUSES: dict[str, Callable[[], None]] = {
     "TransportError": refused,
     "RequestTimeout": in_scenario("slow", timeout=0.2),
     "DeadlineExceeded": in_scenario("slow", deadline=0.3),
+    "ClientStateError": after_close,
+    "InvalidRequest": unsendable,
 }
-"""How the emulator makes the client raise each error type (the most specific one)."""
+"""How the emulator makes the client raise each error type (the most specific one); a type
+this version of the client does not have is skipped."""
 
 
 @pytest.mark.parametrize("name", sorted(CAUSES))
 def test_each_error_type(name: str) -> None:
+    if not hasattr(errors, name):
+        pytest.skip(f"this smspartner_client has no {name}")
     with pytest.raises(SmsPartnerError) as caught:
         CAUSES[name]()
     assert type(caught.value).__name__ == name
@@ -105,5 +122,5 @@ def test_every_error_type_is_exercised() -> None:
         if inspect.isclass(value) and issubclass(value, SmsPartnerError)
     }
     bases = {"SmsPartnerError", "UnexpectedResponse"}  # raised only as one of their subclasses
-    assert raised - bases == set(CAUSES), "a new error type of smspartner_client: add it above"
+    assert raised - bases <= set(CAUSES), "a new error type of smspartner_client: add it above"
     assert smspartner_client.__version__
