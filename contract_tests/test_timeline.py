@@ -73,12 +73,14 @@ class Tonight:
         await self.app(scope, receive, send)
 
 
-class Reworded:
-    """A documented message text changed in every answer (no scenario of the emulator does
-    that): the body rewritten, its Content-Length with it."""
+class Rewritten:
+    """Every answer of `app` with the bytes `old` replaced by `new` (and its Content-Length
+    with it): what no scenario of the emulator does, e.g. a documented message reworded."""
 
-    def __init__(self, app: App, old: str, new: str) -> None:
-        self.app, self.old, self.new = app, old.encode(), new.encode()
+    def __init__(self, app: App, old: str | bytes, new: str | bytes) -> None:
+        self.app = app
+        self.old = old.encode() if isinstance(old, str) else old
+        self.new = new.encode() if isinstance(new, str) else new
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -123,7 +125,7 @@ def app_for(night: dict[str, Any]) -> App:
     scenarios = [name for name in night["api"] if name != "reworded"]
     app: App = create_app(fixtures, access_log=False, scenario="+".join(scenarios) or None)
     if "reworded" in night["api"]:
-        app = Reworded(app, *REWORDED)
+        app = Rewritten(app, *REWORDED)
     return app
 
 
