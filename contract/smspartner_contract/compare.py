@@ -364,11 +364,16 @@ def markdown(result: Comparison, old: Cassette, new: Cassette) -> str:
 
 
 def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
-    """Write compare.md and compare.json; the exit status (see the module docstring)."""
+    """Write compare.md and compare.json; the exit status (see the module docstring).
+
+    The reports of an earlier comparison go first: a comparison refused (exit 2 or 5)
+    leaves none behind for a job to paste as tonight's."""
+    spec = spec_data()
+    outputs = Outputs(directory, Privacy.for_replay(spec))
+    outputs.clear(("compare.md", "compare.json"))
     old, new = load_cassette(old_path), load_cassette(new_path)
     usable(old, "old")
     usable(new, "new")
-    spec = spec_data()
     result = compare(old, new, spec)
     data = {
         "old": {"path": str(old_path), "recorded_at": old.recorded_at, "mode": old.mode},
@@ -393,8 +398,6 @@ def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
         ],
     }
     text = markdown(result, old, new)
-    outputs = Outputs(directory, Privacy.for_replay(spec))
-    outputs.clear(("compare.md", "compare.json"))
     outputs.write("compare.md", text + "\n")
     outputs.write("compare.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     print(text)
