@@ -55,6 +55,7 @@ lint: setup ## Spec validity, Redocly and Spectral rulesets, examples vs schemas
 	$(REDOCLY) lint --config redocly.yaml --format=stylish $(SPEC)
 	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn $(SPEC)
 	$(PY) -m scripts.check_examples $(SPEC)
+	$(PY) -m scripts.check_facts $(SPEC)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy

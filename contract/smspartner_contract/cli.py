@@ -90,6 +90,10 @@ def _print(text: str) -> None:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (stays open until the process ends)
 
 
+def _spec_path(args: argparse.Namespace) -> Path:
+    return Path(args.spec) if args.spec else SPEC_PATH
+
+
 def _baseline(env: Mapping[str, str], given: str | None) -> Baseline | None:
     """The accepted-drift file: named ones must exist (one line otherwise); the default one
     is read when it exists."""
@@ -128,9 +132,10 @@ def _finish(outcome: Outcome, outputs: Outputs, *, quiet: bool) -> int:
 
 
 def run_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    plan = plan_from(env)
+    spec_path = _spec_path(args)
+    spec = spec_data(spec_path)
+    plan = plan_from(env, spec)
     accepted = _baseline(env, args.baseline)  # a bad file stops the run before any request
-    spec = spec_data(SPEC_PATH)
     directory = Path(args.report_dir)
     with _signals_interrupt():
         with resolved_target(plan) as target:
@@ -145,7 +150,7 @@ def run_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
                 where += f", {target.per_second:g} requests/s"
             _print(f"contract: checking {runner.record.target} ({where})")
             record = runner.run()
-        outcome = grade(record, record.target, accepted)
+        outcome = grade(record, record.target, accepted, spec_path)
         cassette = None
         try:
             cassette = write_cassette(record, outcome.spec_version, outputs)
@@ -163,7 +168,7 @@ def replay_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     accepted = _baseline(env, args.baseline)
     started = time.monotonic()
     record = read_record(Path(args.cassette))
-    spec_path = Path(args.spec)
+    spec_path = _spec_path(args)
     outputs = Outputs(Path(args.report_dir), Privacy.for_replay(spec_data(spec_path)))
     outputs.clear(REPORTS)
     outcome = grade(record, record.target, accepted, spec_path)
@@ -175,7 +180,9 @@ def compare_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from smspartner_contract.compare import NothingToCompare, compare_files
 
     try:
-        return compare_files(Path(args.old), Path(args.new), Path(args.report_dir))
+        return compare_files(
+            Path(args.old), Path(args.new), Path(args.report_dir), _spec_path(args)
+        )
     except NothingToCompare as exc:
         _say(str(exc))
         return EXIT_NOTHING_TO_COMPARE
@@ -184,17 +191,17 @@ def compare_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
 def parity_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from smspartner_contract.parity import parity_of
 
-    return parity_of(Path(args.cassette), Path(args.report_dir))
+    return parity_of(Path(args.cassette), Path(args.report_dir), _spec_path(args))
 
 
 def assumptions_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    spec = spec_data(SPEC_PATH)
+    spec = spec_data(_spec_path(args))
     found = ledger.problems(spec)
     if found:
         for problem in found:
             _say(f"ledger: {problem}")
         return EXIT_UNUSABLE
-    print(ledger.listing(spec, as_json=args.json))
+    _print(ledger.listing(spec, as_json=args.json))
     return 0
 
 
@@ -221,30 +228,40 @@ def build_parser() -> argparse.ArgumentParser:
             "a named file that cannot be read stops the command (exit 2)",
         )
 
-    parser.set_defaults(handler=run_command, report_dir=str(REPORT_DIR), baseline=None)
+    def spec(sub: argparse.ArgumentParser, what: str) -> None:
+        sub.add_argument(
+            "--spec",
+            metavar="FILE",
+            default=None,
+            help=f"{what} (default: the kit's spec/smspartner.yaml)",
+        )
+
+    parser.set_defaults(handler=run_command, report_dir=str(REPORT_DIR), baseline=None, spec=None)
     run = commands.add_parser("run", help="the spec against a target (the default command)")
     reports(run, REPORT_DIR)
     baseline(run)
+    spec(run, "the spec to check")
     run.set_defaults(handler=run_command)
     replay = commands.add_parser("replay", help="re-check a recording offline")
     replay.add_argument("cassette", help="a recording written by `run` (cassette.yaml)")
     reports(replay, REPORT_DIR / "replay")
     baseline(replay)
-    replay.add_argument(
-        "--spec", default=str(SPEC_PATH), help="the spec to judge by (today's spec/smspartner.yaml)"
-    )
+    spec(replay, "the spec to judge by")
     replay.set_defaults(handler=replay_command)
     compare = commands.add_parser("compare", help="what changed between two recordings")
     compare.add_argument("old", help="the previous complete recording")
     compare.add_argument("new", help="the recording to compare with it")
     reports(compare, REPORT_DIR)
+    spec(compare, "the spec whose facts the comparison reads")
     compare.set_defaults(handler=compare_command)
     parity = commands.add_parser("parity", help="the emulator against a recording")
     parity.add_argument("cassette", help="a recording written by `run`")
     reports(parity, REPORT_DIR)
+    spec(parity, "the spec whose facts the comparison reads")
     parity.set_defaults(handler=parity_command)
     listing = commands.add_parser("assumptions", help="list the ledger")
     listing.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    spec(listing, "the spec whose ledger to list")
     listing.set_defaults(handler=assumptions_command)
     return parser
 

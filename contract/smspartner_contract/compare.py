@@ -42,7 +42,7 @@ from smspartner_contract.diff import Difference, differences, json_type
 from smspartner_contract.exchange import XML, decode_leniently
 from smspartner_contract.privacy import Outputs, Privacy
 from smspartner_contract.report import code
-from smspartner_contract.spec import spec_data
+from smspartner_contract.spec import SPEC_PATH, spec_data
 
 HEADERS_THAT_MATTER = ("content-type", "allow", "retry-after", "location", "www-authenticate")
 """Besides these, any `x-ratelimit-*` header is compared; dates, servers and lengths are not."""
@@ -363,12 +363,14 @@ def markdown(result: Comparison, old: Cassette, new: Cassette) -> str:
     return "\n".join(lines)
 
 
-def compare_files(old_path: Path, new_path: Path, directory: Path) -> int:
+def compare_files(
+    old_path: Path, new_path: Path, directory: Path, spec_path: Path = SPEC_PATH
+) -> int:
     """Write compare.md and compare.json; the exit status (see the module docstring).
 
     The reports of an earlier comparison go first: a comparison refused (exit 2 or 5)
     leaves none behind for a job to paste as tonight's."""
-    spec = spec_data()
+    spec = spec_data(spec_path)
     outputs = Outputs(directory, Privacy.for_replay(spec))
     outputs.clear(("compare.md", "compare.json"))
     old, new = load_cassette(old_path), load_cassette(new_path)

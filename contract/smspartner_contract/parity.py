@@ -32,7 +32,7 @@ from smspartner_contract.exchange import decode_leniently
 from smspartner_contract.facts import facts_of
 from smspartner_contract.privacy import Outputs, Privacy
 from smspartner_contract.report import code
-from smspartner_contract.spec import spec_data
+from smspartner_contract.spec import SPEC_PATH, spec_data
 
 EMULATOR_BASE = "http://emulator.invalid/v1"
 PARITY_DEADLINE = 10.0
@@ -113,11 +113,14 @@ def _succeeded(interaction: Interaction, success: str) -> bool:
 
 
 def substitutions(
-    interactions: list[Interaction], key: str, token: str, secret_parameters: frozenset[str]
+    interactions: list[Interaction],
+    key: str,
+    token: str,
+    secret_parameters: frozenset[str],
+    success: str,
 ) -> Mapping[str, str]:
     """Recorded values to replace: the key placeholder, the credentials that answered 200."""
     replace = {API_KEY_PLACEHOLDER: key}
-    success = facts_of(spec_data()).envelope.success
     for interaction in interactions:
         for name in secret_parameters:
             recorded = interaction.request.query_value(name)
@@ -147,15 +150,23 @@ async def _ask(
     return answers
 
 
-def parity(interactions: list[Interaction]) -> dict[str, Difference]:
+def parity(
+    interactions: list[Interaction], spec: Mapping[str, Any] | None = None
+) -> dict[str, Difference]:
     """The differences in shape between the recorded answers and the emulator's, grouped."""
     from smspartner_emulator import create_app, default_fixtures
 
     app = create_app(access_log=False)
     fixtures = default_fixtures()
     asked = [i for i in interactions if i.response is not None and i.request.method == "GET"]
-    secret = facts_of(spec_data()).secret_parameters
-    replace = substitutions(asked, fixtures.api_keys[0], fixtures.rentals[-1].token, secret)
+    facts = facts_of(spec if spec is not None else spec_data())
+    replace = substitutions(
+        asked,
+        fixtures.api_keys[0],
+        fixtures.rentals[-1].token,
+        facts.secret_parameters,
+        facts.envelope.success,
+    )
     answers = asyncio.run(_ask(app, asked, replace))
     grouped: dict[str, Difference] = {}
     for interaction, answer in zip(asked, answers, strict=True):
@@ -169,10 +180,11 @@ def parity(interactions: list[Interaction]) -> dict[str, Difference]:
     return grouped
 
 
-def parity_of(cassette: Path, directory: Path) -> int:
+def parity_of(cassette: Path, directory: Path, spec_path: Path = SPEC_PATH) -> int:
     """Write parity.md and parity.json; 0 when every shape agrees, 1 otherwise."""
     recording = load_cassette(cassette)
-    grouped = parity(recording.interactions)
+    spec = spec_data(spec_path)
+    grouped = parity(recording.interactions, spec)
     lines = [
         "# The emulator against a recording",
         "",
@@ -194,7 +206,7 @@ def parity_of(cassette: Path, directory: Path) -> int:
         for d in grouped.values()
     ]
     text = "\n".join(lines)
-    outputs = Outputs(directory, Privacy.for_replay(spec_data()))
+    outputs = Outputs(directory, Privacy.for_replay(spec))
     outputs.clear(("parity.md", "parity.json"))
     outputs.write("parity.md", text + "\n")
     outputs.write("parity.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")

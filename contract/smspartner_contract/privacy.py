@@ -39,7 +39,7 @@ from smspartner_emulator.recording import (
 from smspartner_contract import checks
 from smspartner_contract.exchange import Exchange
 from smspartner_contract.facts import facts_of
-from smspartner_contract.walk import reach
+from smspartner_contract.walk import reach, under
 
 _HEX = frozenset("0123456789abcdef")
 INTERNATIONAL_PREFIX = "999"
@@ -87,7 +87,8 @@ class Placeholders:
             number = self._counts.get(kind, 0) + 1
             self._counts[kind] = number
             stand_in = self._make(kind, value, number)
-            if stand_in == value or not self._avoid(stand_in) or number > 10**6:
+            fresh = stand_in != value and not self._avoid(stand_in)
+            if fresh or number > 10**7:  # (a value shorter than any stand-in: keep the last)
                 break
         self._given[(kind, value)] = stand_in
         return stand_in
@@ -170,7 +171,15 @@ class Privacy:
         ) or checks.media_schema(self.spec, label, status, checks.MEDIA[decoded[0]])
         if schema is None:
             return
-        for value, node in reach(self.spec, decoded[1], schema):
+
+        def personal_ref(node: Mapping[str, Any]) -> str | None:
+            ref = node.get("$ref")
+            return ref if isinstance(ref, str) and ref in personal else None
+
+        def enter(node: Mapping[str, Any]) -> bool:
+            return bool(under(self.spec, node, personal_ref))
+
+        for value, node in reach(self.spec, decoded[1], schema, enter):
             kind = personal.get(str(node.get("$ref", "")))
             if kind is None or not isinstance(value, str | int) or isinstance(value, bool):
                 continue

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -122,14 +123,14 @@ def limits_from(env: Mapping[str, str]) -> Limits:
     )
 
 
-def credential_variables() -> list[str]:
+def credential_variables(spec: Mapping[str, Any] | None = None) -> list[str]:
     """The environment variables the spec names for the user's credentials (`x-credential`)."""
-    facts = facts_of(spec_data())
+    facts = facts_of(spec if spec is not None else spec_data())
     found = (p.credential for op in facts.operations for p in op.credentials)
     return sorted({name for name in found if name})
 
 
-def plan_from(env: Mapping[str, str]) -> Plan:
+def plan_from(env: Mapping[str, str], spec: Mapping[str, Any] | None = None) -> Plan:
     """Read and check every setting of the environment (Unusable on the first bad one)."""
     raw_url = env.get("SMSPARTNER_BASE_URL", "").strip()
     base_url = checked_base_url(raw_url) if raw_url else None
@@ -160,7 +161,8 @@ def plan_from(env: Mapping[str, str]) -> Plan:
         seed=_int(env, "SMSPARTNER_CONTRACT_SEED", Settings().seed),
     )
     token = next(
-        (value for name in credential_variables() if (value := env.get(name, "").strip())), None
+        (value for name in credential_variables(spec) if (value := env.get(name, "").strip())),
+        None,
     )
     return Plan(base_url, api_key, token, settings, fuzz, scenario, limits_from(env))
 
