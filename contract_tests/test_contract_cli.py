@@ -7,10 +7,14 @@ against a target served on 127.0.0.1 (or the emulator the command starts itself)
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
 import socket
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -22,7 +26,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from contract_tests.runs import DOCS_TOKEN, ROOT, assert_hidden, one_line, outputs, run_cli
+from contract_tests.runs import CLI, DOCS_TOKEN, ROOT, assert_hidden, one_line, outputs, run_cli
 
 TEAM_KEY = "Kx7-team/key+value"
 """A distinctive key (with characters URL encoding changes) that no output may show."""
@@ -213,15 +217,183 @@ def test_help_names_the_commands_and_the_environment(tmp_path: Path) -> None:
         assert word in result.stdout
 
 
-def test_the_live_workflow_keeps_the_exit_status_and_compares_recordings() -> None:
-    workflow = yaml.safe_load((ROOT / "examples" / "contract-live.yml").read_text("utf-8"))
-    steps = workflow["jobs"]["contract"]["steps"]
-    runs = [step.get("run", "") for step in steps]
+WORKFLOWS = {
+    "checkout": ROOT / "examples" / "contract-live.yml",
+    "pip": ROOT / "examples" / "contract-live-pip.yml",
+}
+CURRENT_MAJORS = {
+    "actions/checkout": 7,
+    "actions/setup-python": 7,
+    "actions/setup-node": 7,
+    "actions/cache/restore": 6,
+    "actions/cache/save": 6,
+    "actions/upload-artifact": 7,
+}
+"""The current major of each action the examples use (checked December 2026)."""
+CACHE_KEY = re.compile(r"-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$")
+
+
+def workflow_steps(which: str) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    workflow = yaml.safe_load(WORKFLOWS[which].read_text("utf-8"))
+    return workflow, workflow["jobs"]["contract"]["steps"]
+
+
+def step_named(steps: list[dict[str, Any]], start: str) -> dict[str, Any]:
+    return next(s for s in steps if str(s.get("name", "")).startswith(start))
+
+
+@pytest.mark.parametrize("which", sorted(WORKFLOWS))
+def test_the_live_workflow_keeps_the_run_s_status_and_only_complete_recordings(which: str) -> None:
+    """What the job must do, read off the workflow: its status is the run's, compare runs
+    after it whatever happened, a recording is kept only from a complete run, cache keys are
+    unique per attempt, actions are current, no `cat` of a file that may be missing."""
+    workflow, steps = workflow_steps(which)
     contract = next(step for step in steps if "SMSPARTNER_BASE_URL" in step.get("env", {}))
-    assert contract["run"].strip() == ".venv/bin/smspartner-contract run"
+    assert contract["run"].strip().splitlines()[-1].split()[:2] in (
+        [".venv/bin/smspartner-contract", "run"],
+        ["smspartner-contract", "run"],
+    )
     assert contract["env"]["SMSPARTNER_API_KEY"] == "${{ secrets.SMSPARTNER_API_KEY }}"
+    assert "continue-on-error" not in contract
+    assert "||" not in contract["run"]
+    later = steps[steps.index(contract) + 1 :]
+    assert later
+    assert all(str(step.get("if", "")).startswith("always()") for step in later)
+    runs = [str(step.get("run", "")) for step in steps]
     assert not any("make contract" in run for run in runs)
-    assert any("smspartner-contract compare previous/cassette.yaml" in run for run in runs)
-    restored = [s for s in steps if str(s.get("uses", "")).startswith("actions/cache/restore")]
-    assert restored
-    assert restored[0]["with"]["path"] == "previous/cassette.yaml"
+    names = [str(step.get("name", step.get("uses"))) for step in steps]
+    order = [
+        names.index(step_named(steps, "The recording of the last complete run")["name"]),
+        steps.index(contract),
+        names.index(step_named(steps, "What the API answered differently")["name"]),
+        names.index(step_named(steps, "Keep this run's recording")["name"]),
+        next(
+            i
+            for i, s in enumerate(steps)
+            if str(s.get("uses", "")).startswith("actions/cache/save")
+        ),
+    ]
+    assert order == sorted(order)
+    keep = step_named(steps, "Keep this run's recording")["run"]
+    assert "grep -qx 'complete: true'" in keep
+    for step in steps:
+        uses = str(step.get("uses", ""))
+        if uses.startswith("actions/"):
+            action, _, version = uses.partition("@")
+            assert version == f"v{CURRENT_MAJORS[action]}", uses
+        if uses.startswith("actions/cache/"):
+            assert CACHE_KEY.search(step["with"]["key"]), step
+        if uses.startswith("actions/setup-node"):
+            assert int(str(step["with"]["node-version"]).split(".")[0]) >= 22
+    for run in runs:
+        for line in run.splitlines():
+            if re.search(r"\bcat\b", line):
+                shown = line.split("cat", 1)[1].split(">>")[0].strip()
+                assert f"[ -f {shown} ]" in run, f"unguarded: {line.strip()}"
+        checked = subprocess.run(["bash", "-n", "-c", run], capture_output=True, text=True)
+        assert checked.returncode == 0, checked.stderr
+    if which == "pip":
+        assert not any(re.search(r"\bmake\b", run) for run in runs)
+        assert not any("with" in s and "repository" in s["with"] for s in steps)
+        assert any('pip" install' in run and "$SMSPARTNER_KIT" in run for run in runs)
+        assert workflow["env"]["SMSPARTNER_KIT"].startswith("smspartner-contract")
+
+
+@pytest.fixture(scope="module")
+def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Recordings of live runs: the API as documented, the API with new fields, an outage
+    (incomplete), and a file that is no recording."""
+    from smspartner_contract.model import LIVE, Settings, Target
+    from smspartner_contract.privacy import Outputs
+    from smspartner_contract.recording import write_cassette
+    from smspartner_contract.run import Runner
+
+    from contract_tests.runs import DEMO_KEY, IN_PROCESS_URL
+
+    directory = tmp_path_factory.mktemp("recordings")
+    made = {}
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{free.getsockname()[1]}/v1"
+    for name, target in (
+        (
+            "documented",
+            Target(IN_PROCESS_URL, DEMO_KEY, DOCS_TOKEN, app=create_app(access_log=False)),
+        ),
+        (
+            "new-fields",
+            Target(
+                IN_PROCESS_URL,
+                DEMO_KEY,
+                DOCS_TOKEN,
+                app=create_app(access_log=False, scenario="field_added"),
+            ),
+        ),
+        ("outage", Target(down, DEMO_KEY, DOCS_TOKEN)),
+    ):
+        runner = Runner(target, Settings(mode=LIVE))
+        record = runner.run()
+        written = write_cassette(record, "2.0.0", Outputs(directory / name, runner.privacy))
+        made[name] = written
+    garbage = directory / "garbage.yaml"
+    garbage.write_text("interactions: [\n", encoding="utf-8")
+    made["garbage"] = garbage
+    return made
+
+
+@pytest.mark.parametrize("which", sorted(WORKFLOWS))
+@pytest.mark.parametrize(
+    ("previous", "tonight", "compare", "kept", "annotation"),
+    [
+        (None, "documented", None, "documented", "No earlier complete recording"),
+        ("documented", "new-fields", 1, "new-fields", "::warning::the API's answers changed"),
+        ("documented", "outage", 5, "documented", "::notice::nothing to compare"),
+        ("garbage", "documented", 2, "documented", "::warning::compare could not be made (exit 2"),
+    ],
+)
+def test_the_live_workflow_s_steps_after_the_run(
+    tmp_path: Path,
+    recordings: dict[str, Path],
+    which: str,
+    previous: str | None,
+    tonight: str,
+    compare: int | None,
+    kept: str,
+    annotation: str,
+) -> None:
+    """The workflow's own shell steps, run with bash after a run: whatever compare says (or
+    cannot say), the step succeeds, the job summary gets what exists, and the recording kept
+    for tomorrow is the last complete one."""
+    workflow, steps = workflow_steps(which)
+    env = {**os.environ, **workflow.get("env", {})}
+    reports = tmp_path / env.get("REPORTS", "build/contract")
+    reports.mkdir(parents=True)
+    shutil.copy(recordings[tonight], reports / "cassette.yaml")
+    if previous is not None:
+        (tmp_path / "previous").mkdir()
+        shutil.copy(recordings[previous], tmp_path / "previous" / "cassette.yaml")
+    (reports / "summary.md").write_text("# Contract run\n", encoding="utf-8")
+    summary = tmp_path / "step-summary.md"
+    env["GITHUB_STEP_SUMMARY"] = str(summary)
+    env["PATH"] = f"{CLI.parent}{os.pathsep}{env['PATH']}"
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "smspartner-contract").symlink_to(CLI)
+    said = ""
+    for start in ("The run's summary", "What the API answered differently", "Keep this run's"):
+        script = step_named(steps, start)["run"]
+        done = subprocess.run(
+            ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, (start, done.stdout, done.stderr)
+        said += done.stdout
+    text = summary.read_text("utf-8")
+    assert annotation in said + text
+    assert text.startswith("# Contract run")
+    assert ("# What the API answered differently" in text) == (compare in (0, 1))
+    assert (tmp_path / "previous" / "cassette.yaml").read_bytes() == recordings[kept].read_bytes()

@@ -37,7 +37,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 from smspartner_emulator.recording import API_KEY_PLACEHOLDER
 
-from smspartner_contract import engine, ledger, pointers
+from smspartner_contract import engine, ledger, pointers, refs
 from smspartner_contract.baseline import Baseline, entry_for
 from smspartner_contract.checks import (
     ADDITIVE,
@@ -69,6 +69,13 @@ MAX_CHANGES = 200
 EXAMPLES = 2
 _SHOWN = 80
 _SPEC_URI = "urn:smspartner-spec"
+_EXPECTED = {
+    "not_a_server_error": "an answer below HTTP 500 (no server error)",
+    "missing_required_header": "the request refused without the header the spec requires",
+    "unsupported_method": "HTTP 405 to a method the spec does not list for the path",
+    "response_headers_conformance": "the answer headers the spec documents",
+}
+"""What a check of schemathesis expects, for its failures that do not say it."""
 
 
 @dataclass(frozen=True)
@@ -633,7 +640,7 @@ class Grader:
                 ids,
                 found.title,
                 found.message,
-                expected or "-",
+                expected or _EXPECTED.get(check, f"an answer `{check}` accepts"),
                 observed or f"HTTP {response.status}",
             )
         ]
@@ -806,9 +813,82 @@ def _counting_guess(spec: Mapping[str, Any], label: str, status: int) -> str | N
     return None
 
 
+def _values_at(body: Any, steps: list[str]) -> list[Any]:
+    """The values at a place of a decoded JSON body (`*` steps into every array item)."""
+    found = [body]
+    for step in steps:
+        found = [
+            item
+            for value in found
+            for item in (
+                value
+                if step == pointers.STAR and isinstance(value, list)
+                else [value[step]]
+                if isinstance(value, dict) and step in value
+                else []
+            )
+        ]
+    return found
+
+
+def _anchored(node: Any) -> Any:
+    """A schema node of the spec with its local `$ref`s made absolute (validated alone)."""
+    if isinstance(node, Mapping):
+        return {
+            key: (_SPEC_URI + value)
+            if key == "$ref" and isinstance(value, str) and value.startswith("#")
+            else _anchored(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_anchored(item) for item in node]
+    return node
+
+
+def _likeness(
+    spec: Mapping[str, Any], exchange: Exchange, gone: str, new: str
+) -> tuple[bool, bool, int]:
+    """How much the undocumented field `new` looks like the documented field `gone` renamed
+    (both places as the spec's path): its values are what the spec says of `gone`; it sits
+    where `gone` sat among the documented fields; the length of the start of their names."""
+    *parent, name = gone.lstrip("/").split("/")
+    new_name = new.rsplit("/", 1)[-1]
+    prefix = next(
+        (i for i, (a, b) in enumerate(zip(name, new_name, strict=False)) if a != b),
+        min(len(name), len(new_name)),
+    )
+    response, decoded = exchange.response, exchange.decoded
+    if response is None or decoded is None or decoded[0] == XML:
+        return False, False, prefix
+    node: Any = media_schema(spec, exchange.operation, response.status, response.media_type)
+    try:
+        for step in parent:
+            node = ledger.resolve(spec, node)
+            node = node.get("items") if step == pointers.STAR else node["properties"][step]
+        node = ledger.resolve(spec, node)
+        documented = list(node["properties"])
+        prop = node["properties"][name]
+    except (KeyError, TypeError, AttributeError, refs.RefError):
+        return False, False, prefix
+    registry: Registry[Any] = Registry().with_resource(
+        _SPEC_URI, Resource.from_contents(dict(spec), default_specification=DRAFT202012)
+    )
+    validator = Draft202012Validator(_anchored(prop), registry=registry)
+    values = _values_at(decoded[1], [*parent, new_name])
+    fits = bool(values) and all(validator.is_valid(value) for value in values)
+    holders = [o for o in _values_at(decoded[1], parent) if isinstance(o, dict) and new_name in o]
+    place = False
+    if holders:
+        keys = [k for k in holders[0] if k in documented or k == new_name]
+        wanted = [k for k in documented if k in holders[0] or k == name]
+        place = keys.index(new_name) == wanted.index(name)
+    return fits, place, prefix
+
+
 def _renamed(found: list[Finding], exchange: Exchange, spec: Mapping[str, Any]) -> list[Finding]:
     """A documented field missing where an undocumented one of the same JSON type appeared,
-    as often, at the same place: one finding, the rename."""
+    as often, at the same place: one finding, the rename. Of several such fields, the one
+    most like the missing one (`_likeness`) is taken."""
     missing = [f for f in found if f.identity.rule == "required"]
     added = [f for f in found if f.check == ADDITIVE]
     if not missing or not added:
@@ -821,28 +901,35 @@ def _renamed(found: list[Finding], exchange: Exchange, spec: Mapping[str, Any]) 
             if "(" in gone.expected
             else ""
         )
-        for new in added:
-            new_parent, _, new_name = new.field.rpartition("/")
-            same_type = not wanted or f"({wanted})" in new.observed
-            if new_parent == parent and new.count == gone.count and same_type and new in kept:
-                kept.remove(new)
-                kept.remove(gone)
-                gone.identity = Identity(
-                    gone.identity.operation,
-                    gone.identity.status,
-                    gone.identity.media,
-                    SCHEMA,
-                    gone.field,
-                    "renamed",
-                )
-                gone.title = "Documented field renamed"
-                gone.message = (
-                    f"`{name}` is gone and `{new_name}` ({wanted or 'a value'}) came in its place"
-                )
-                gone.expected = f"`{name}`"
-                gone.observed = f"`{new_name}` in its place ({gone.count} place(s))"
-                kept.append(gone)
-                break
+        candidates = [
+            new
+            for new in added
+            if new in kept
+            and new.field.rpartition("/")[0] == parent
+            and new.count == gone.count
+            and (not wanted or f"({wanted})" in new.observed)
+        ]
+        if not candidates:
+            continue
+        new = max(candidates, key=lambda c: _likeness(spec, exchange, gone.field, c.field))
+        new_name = new.field.rpartition("/")[2]
+        kept.remove(new)
+        kept.remove(gone)
+        gone.identity = Identity(
+            gone.identity.operation,
+            gone.identity.status,
+            gone.identity.media,
+            SCHEMA,
+            gone.field,
+            "renamed",
+        )
+        gone.title = "Documented field renamed"
+        gone.message = (
+            f"`{name}` is gone and `{new_name}` ({wanted or 'a value'}) came in its place"
+        )
+        gone.expected = f"`{name}`"
+        gone.observed = f"`{new_name}` in its place ({gone.count} place(s))"
+        kept.append(gone)
     return kept
 
 

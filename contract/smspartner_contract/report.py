@@ -46,6 +46,14 @@ def cell(text: str) -> str:
 def _finding_lines(finding: Finding) -> list[str]:
     about = f" refutes {code(finding.assumption or '')}" if finding.assumptions else ""
     seen = f"{finding.count} place(s) in {finding.answers} answer(s)"
+    if finding.accepted is not None:
+        # Looked at and accepted: one line, so a year of accepted drift stays readable.
+        rule = f" ({code(finding.identity.rule)})" if finding.identity.rule else ""
+        return [
+            f"- accepted drift (does not fail the run): **{finding.category}** "
+            f"{code(finding.check)}{about} {code(finding.field)}{rule}, {seen}: "
+            f"{code(finding.accepted)}"
+        ]
     lines = [
         f"- **{finding.category}** {code(finding.check)}{about}: {finding.title} ({seen})",
         f"  - field: {code(finding.field)}"
@@ -53,8 +61,6 @@ def _finding_lines(finding: Finding) -> list[str]:
         f"  - expected: {code(finding.expected)}; seen: {code(finding.observed)}",
         f"  - reproduce: {code(finding.reproduce)}",
     ]
-    if finding.accepted is not None:
-        lines.insert(1, f"  - accepted drift (does not fail the run): {finding.accepted}")
     return lines
 
 
