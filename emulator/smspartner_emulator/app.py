@@ -55,7 +55,13 @@ from smspartner_emulator.answers import (
     make_answer,
 )
 from smspartner_emulator.encoding import Value, to_json
-from smspartner_emulator.fixtures import Fixtures, check_fixtures, default_fixtures
+from smspartner_emulator.fixtures import (
+    Fixtures,
+    check_fixtures,
+    default_fixtures,
+    replace_stop_list,
+    synthetic_stop_list,
+)
 from smspartner_emulator.middleware import (
     UNKNOWN_SCENARIO,
     AccessLog,
@@ -474,6 +480,7 @@ def create_app(
     scenario: str | None = None,
     replay: str | Path | Recording | None = None,
     routes: Mapping[str, Handler] | None = None,
+    stop_list_size: int | None = None,
 ) -> EmulatorApp:
     """The emulator as an ASGI app; fixtures default to the built-in ones.
 
@@ -484,8 +491,10 @@ def create_app(
     (UnknownScenario, a ValueError, for an unknown name); `replay` is a cassette (a path, or a
     `Recording` already read) whose recorded answers are played (ReplayError if unusable).
     `routes` adds endpoints below /v1 (see the module's docstring; ValueError for a path that
-    does not start with `/` or that the emulator already serves). `app.state.emulator` is the
-    `Emulator`: set its `scenario` to change scenario later.
+    does not start with `/` or that the emulator already serves). `stop_list_size` replaces
+    the fixtures' stop list with a synthetic one of that many entries (`synthetic_stop_list`:
+    deterministic, numbers no real person has; ValueError beyond MAX_STOP_LIST_SIZE).
+    `app.state.emulator` is the `Emulator`: set its `scenario` to change scenario later.
     """
     if not latency >= 0:  # also refuses NaN
         raise ValueError(f"latency must be >= 0 seconds, got {latency}")
@@ -493,6 +502,8 @@ def create_app(
         if not path.startswith("/") or path in ENDPOINTS:
             raise ValueError(f"route {path!r}: expected a new path below /v1, like '/me'")
     checked = default_fixtures() if fixtures is None else check_fixtures(fixtures)
+    if stop_list_size is not None:
+        checked = replace_stop_list(checked, synthetic_stop_list(stop_list_size))
     recorded = None if replay is None else load_replay(replay, checked.api_keys)
     redactor = _redactor(checked)
     log: AccessLog | None = None

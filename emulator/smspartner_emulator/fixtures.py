@@ -34,12 +34,11 @@ from types import MappingProxyType
 from typing import Any, TypeVar, overload
 
 from smspartner_emulator.files import InputFileError, read_text
+from smspartner_emulator.limits import MAX_STOP_LIST_SIZE
 from smspartner_emulator.safe_yaml import YamlError, load_yaml
 
 MAX_FIXTURES_BYTES = 128 * 1024 * 1024
 """A fixtures file larger than this is refused (a 1,000,000-entry stop list takes ~80 MB)."""
-MAX_STOP_LIST_SIZE = 10_000_000
-"""Largest synthetic stop list (`--stop-list-size`)."""
 STATUS_CODES = frozenset({0, 1, 2, 3, 5})
 """Rental status codes the docs list (4 is not documented)."""
 REQUIRED_SECTIONS = ("api_keys",)
