@@ -25,6 +25,7 @@ Refused, each in one line `source: invalid YAML: line L, column C: problem` (a `
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 import yaml
@@ -58,6 +59,8 @@ class YamlError(ValueError):
 
 class _Refused(Exception):
     """A problem at an event; turned into a YamlError with the event's position."""
+
+    mark: Any = None
 
 
 def _position(mark: Any) -> str:
@@ -113,98 +116,121 @@ def _convert(tag: str, value: str) -> object:
     raise _Refused(f"tag {tag.replace(_CORE, '!!')} is not supported (plain data only)")
 
 
-class _Builder:
-    """Objects from parser events, one container frame per open mapping or sequence."""
+def _open(tag: str | None, expected: str, depth: int, max_depth: int) -> None:
+    if tag not in (None, "!", expected):
+        raise _Refused(f"tag {tag.replace(_CORE, '!!')} is not supported (plain data only)")
+    if depth > max_depth:
+        raise _Refused(f"nested deeper than {max_depth} levels")
 
-    def __init__(self, max_depth: int) -> None:
-        self.max_depth = max_depth
-        self.stack: list[list[Any]] = []
-        """Frames: [container, pending key (mappings), key expected (mappings)]."""
-        self.result: object = None
-        self.documents = 0
-        self.plain: dict[str, str] = {}
 
-    def scalar(self, event: Any) -> object:
-        tag = event.tag
-        value: str = event.value
-        if tag is None or tag == "!":
-            if not event.implicit[0] or tag == "!":
-                return value  # quoted (or `!`): a string
-            cached = self.plain.get(value)
-            if cached is not None:
-                return cached
-            tag = _RESOLVER.resolve(ScalarNode, value, (True, False))  # type: ignore[no-untyped-call]
-            if tag == STR and len(self.plain) < _PLAIN_CACHED:
-                self.plain[value] = value
-        return _convert(tag, value)
+def _build(parser: Any, max_depth: int) -> tuple[object, Any]:
+    """The document's data from the parser's events; (data, the last event) or _Refused.
 
-    def add(self, value: object, container: bool) -> None:
-        if not self.stack:
-            self.result = value
-            return
-        frame = self.stack[-1]
-        target = frame[0]
-        if isinstance(target, list):
-            target.append(value)
-        elif frame[2]:  # a key
-            if container:
-                raise _Refused("a mapping key must be a scalar")
-            if value in target:
-                raise _Refused(f"key {_shown(str(value))} appears twice in one mapping")
-            frame[1] = value
-            frame[2] = False
-        else:
-            target[frame[1]] = value
-            frame[2] = True
-
-    def open(self, container: dict[Any, Any] | list[Any], tag: str | None, expected: str) -> None:
-        if tag not in (None, "!", expected):
-            raise _Refused(f"tag {tag.replace(_CORE, '!!')} is not supported (plain data only)")
-        if self.stack and isinstance(self.stack[-1][0], dict) and self.stack[-1][2]:
-            raise _Refused("a mapping key must be a scalar")
-        if len(self.stack) >= self.max_depth:
-            raise _Refused(f"nested deeper than {self.max_depth} levels")
-        self.stack.append([container, None, True])
-
-    def close(self) -> None:
-        container = self.stack.pop()[0]
-        self.add(container, True)
-
-    def feed(self, event: Any) -> None:
-        kind = type(event)
-        if kind is yaml.ScalarEvent:
-            self.add(self.scalar(event), False)
-        elif kind is yaml.MappingStartEvent:
-            self.open({}, event.tag, _MAP)
-        elif kind is yaml.SequenceStartEvent:
-            self.open([], event.tag, _SEQ)
-        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
-            self.close()
-        elif kind is yaml.AliasEvent:
-            raise _Refused("aliases (*name) are not allowed")
-        elif kind is yaml.DocumentStartEvent:
-            self.documents += 1
-            if self.documents > 1:
-                raise _Refused("more than one document")
+    One loop, the open container and its state in locals (a frame per open container on
+    `stack`): this runs once per event, a million times for a big stop list.
+    """
+    scalar_event, mapping_start, sequence_start = (
+        yaml.ScalarEvent,
+        yaml.MappingStartEvent,
+        yaml.SequenceStartEvent,
+    )
+    ends = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    get = parser.get_event
+    plain: dict[str, str] = {}
+    resolve: Callable[..., str] = _RESOLVER.resolve
+    stack: list[tuple[Any, bool, object, bool]] = []
+    top: Any = None  # the open container (None outside any)
+    is_map = False
+    key: object = None
+    want_key = False  # a mapping's next scalar is a key
+    result: object = None
+    documents = 0
+    event: Any = None
+    try:
+        while True:
+            event = get()
+            kind = type(event)
+            container = False
+            if kind is scalar_event:
+                tag = event.tag
+                value: object = event.value
+                if tag is None or tag == "!":
+                    if event.implicit[0] and tag is None:
+                        text: str = event.value
+                        cached = plain.get(text)
+                        if cached is not None:
+                            value = cached
+                        else:
+                            tag = resolve(ScalarNode, text, (True, False))
+                            if tag == STR:
+                                if len(plain) < _PLAIN_CACHED:
+                                    plain[text] = text
+                            else:
+                                value = _convert(tag, text)
+                else:
+                    value = _convert(tag, event.value)
+            elif kind is mapping_start or kind is sequence_start:
+                if is_map and want_key:
+                    raise _Refused("a mapping key must be a scalar")
+                _open(event.tag, _MAP if kind is mapping_start else _SEQ, len(stack) + 1, max_depth)
+                stack.append((top, is_map, key, want_key))
+                top, is_map, key, want_key = (
+                    ({}, True, None, True)
+                    if kind is mapping_start
+                    else (
+                        [],
+                        False,
+                        None,
+                        False,
+                    )
+                )
+                continue
+            elif kind in ends:
+                value = top
+                top, is_map, key, want_key = stack.pop()
+                container = True
+            elif kind is yaml.AliasEvent:
+                raise _Refused("aliases (*name) are not allowed")
+            elif kind is yaml.DocumentStartEvent:
+                documents += 1
+                if documents > 1:
+                    raise _Refused("more than one document")
+                continue
+            elif kind is yaml.StreamEndEvent:
+                return result, event
+            else:
+                continue
+            if top is None:
+                result = value
+            elif not is_map:
+                top.append(value)
+            elif want_key:
+                if container:
+                    raise _Refused("a mapping key must be a scalar")
+                if value in top:
+                    raise _Refused(f"key {_shown(str(value))} appears twice in one mapping")
+                key, want_key = value, False
+            else:
+                top[key] = value
+                want_key = True
+    except _Refused as problem:
+        problem.mark = getattr(event, "start_mark", None)
+        raise
 
 
 def load_yaml(text: str | bytes, source: str, *, max_depth: int = MAX_DEPTH) -> object:
     """The plain data of one YAML document (None when empty); YamlError (one line) otherwise."""
-    builder = _Builder(max_depth)
     parser = _PARSER(text)
-    event: Any = None
     try:
-        while parser.check_event():
-            event = parser.get_event()
-            builder.feed(event)
+        result, _ = _build(parser, max_depth)
     except _Refused as problem:
-        where = _position(getattr(event, "start_mark", None))
+        where = _position(problem.mark)
         raise YamlError(f"{source}: invalid YAML: {where}{problem}") from None
     except yaml.YAMLError as exc:
         raise YamlError(f"{source}: invalid YAML: {_parser_problem(exc)}") from None
     finally:
         parser.dispose()
-    return builder.result
+    return result
 
 
 def _parser_problem(exc: yaml.YAMLError) -> str:
