@@ -15,15 +15,10 @@ one line on stderr.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import math
-import signal
-import socket
 import sys
-from collections.abc import Callable, Generator, Sequence
-
-import uvicorn
+from collections.abc import Callable, Sequence
 
 from smspartner_emulator.lifeline import exit_with_parent
 from smspartner_emulator.limits import (
@@ -39,7 +34,6 @@ ANNOUNCE = f"{PROG} serving "
 LOG_LEVELS = ("critical", "error", "warning", "info", "debug")
 EXIT_BAD_INPUT = 2
 EXIT_CANNOT_LISTEN = 1
-_SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 MAX_LATENCY = 600.0
 MAX_REQUEST_TIMEOUT = 600.0
 
@@ -145,30 +139,6 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-class EmulatorServer(uvicorn.Server):
-    """uvicorn's server, announcing the URL once listening and exiting 0 on a signal."""
-
-    def __init__(self, config: uvicorn.Config, url: str) -> None:
-        super().__init__(config)
-        self.url = url
-
-    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            print(f"{ANNOUNCE}{self.url}", flush=True)
-
-    @contextlib.contextmanager
-    def capture_signals(self) -> Generator[None, None, None]:
-        # uvicorn re-raises the caught signal after shutting down, which would end the
-        # process by that signal; a graceful stop on request is a success here.
-        originals = {sig: signal.signal(sig, self.handle_exit) for sig in _SHUTDOWN_SIGNALS}
-        try:
-            yield
-        finally:
-            for sig, handler in originals.items():
-                signal.signal(sig, handler)
-
-
 def _fail(message: str, code: int) -> int:
     print(f"{PROG}: {message}", file=sys.stderr, flush=True)
     return code
@@ -176,11 +146,10 @@ def _fail(message: str, code: int) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here: `--help`, `--list-scenarios` and option errors answer without them.
-    from uvicorn.config import LOGGING_CONFIG
-
     from smspartner_emulator.app import AccessLogStream, create_app
     from smspartner_emulator.fixtures import FixturesError, default_fixtures, load_fixtures
     from smspartner_emulator.middleware import BufferedAccessLog
+    from smspartner_emulator.protocol import EmulatorServer, logging_config
     from smspartner_emulator.replay import ReplayError
     from smspartner_emulator.scenarios import UnknownScenario
     from smspartner_emulator.server import (
@@ -213,10 +182,10 @@ def _serve(args: argparse.Namespace) -> int:
         app,
         limits,
         log_level=args.log_level,
-        log_config=LOGGING_CONFIG,
+        log_config=logging_config(),
         graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS + math.ceil(args.latency),
     )
-    server = EmulatorServer(config, base_url(args.host, sock.getsockname()[1]))
+    server = EmulatorServer(config, f"{ANNOUNCE}{base_url(args.host, sock.getsockname()[1])}")
     try:
         server.run(sockets=[sock])
     finally:

@@ -19,7 +19,7 @@ from starlette.types import ASGIApp
 
 from smspartner_emulator.app import BASE_PATH
 from smspartner_emulator.limits import Limits
-from smspartner_emulator.protocol import limited_protocol
+from smspartner_emulator.protocol import limited_protocol, server_started, stop_server
 
 LOOPBACK = "127.0.0.1"
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -101,7 +101,7 @@ def serving(app: ASGIApp, limits: Limits | None = None) -> Iterator[str]:
             _wait_started(server, thread)
             yield base_url(LOOPBACK, sock.getsockname()[1])
         finally:
-            server.should_exit = True
+            stop_server(server)
             thread.join(timeout=THREAD_STOP_TIMEOUT)
     finally:
         sock.close()
@@ -109,7 +109,7 @@ def serving(app: ASGIApp, limits: Limits | None = None) -> Iterator[str]:
 
 def _wait_started(server: uvicorn.Server, thread: threading.Thread) -> None:
     deadline = time.monotonic() + THREAD_START_TIMEOUT
-    while not server.started:
+    while not server_started(server):
         if not thread.is_alive():
             raise ServerStartError("the emulator's server thread stopped during start-up")
         if time.monotonic() > deadline:
