@@ -102,10 +102,11 @@ def _read_capped(descriptor: int, source: str, cap: int) -> bytes:
 def read_text(path: str | os.PathLike[str], cap: int) -> str:
     """`read_regular`, decoded as UTF-8 (a leading byte-order mark is dropped)."""
     raw = read_regular(path, cap)
+    skip = 3 if raw.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return raw.decode("utf-8-sig")
+        return raw[skip:].decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InputFileError(f"{path}: not UTF-8 (byte {exc.start})") from None
+        raise InputFileError(f"{path}: not UTF-8 (byte {exc.start + skip})") from None
 
 
 def _reason(exc: OSError) -> str:
