@@ -16,7 +16,7 @@ import pytest
 from smspartner_emulator import app as app_module
 from smspartner_emulator import create_app, default_fixtures
 from smspartner_emulator.answers import StopEntries, build_answers
-from smspartner_emulator.encoding import CHUNK, to_json, to_xml
+from smspartner_emulator.encoding import CHUNK, Value, to_json, to_xml
 from smspartner_emulator.fixtures import (
     SyntheticStopList,
     replace_stop_list,
@@ -58,10 +58,13 @@ def test_encoded_in_chunks_as_a_whole_list_would_be(size: int) -> None:
     synthetic = synthetic_stop_list(size)
     for entries in (synthetic, tuple(synthetic)):
         data = StopEntries(entries)
-        answer = {"success": True, "code": 200, "nbData": size, "data": data}
-        plain = {**answer, "data": [dict(item) for item in data]}  # type: ignore[call-overload]
+        answer: dict[str, Value] = {"success": True, "code": 200, "nbData": size, "data": data}
+        items: list[Value] = [
+            {"id": e.id, "phoneNumber": e.phone_number, "createdAt": e.created_at} for e in entries
+        ]
+        plain: dict[str, Value] = {**answer, "data": items}
         assert to_json(answer) == json.dumps(plain, separators=(",", ":")).encode()
-        assert to_xml(answer) == to_xml({**plain, "data": tuple(plain["data"])})
+        assert to_xml(answer) == to_xml({**plain, "data": tuple(items)})
 
 
 async def test_the_synthetic_list_in_both_formats(xml_tree: XmlTree) -> None:
@@ -157,7 +160,7 @@ async def test_a_new_scenario_is_built_off_the_event_loop(
     emulator = app.state.emulator
     entered, release = threading.Event(), threading.Event()
     threads: list[str] = []
-    real = app_module.build_answers
+    real = build_answers
 
     def held(*args: Any, **kwargs: Any) -> Any:
         threads.append(threading.current_thread().name)

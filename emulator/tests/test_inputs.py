@@ -5,6 +5,7 @@ and nesting limits, and every failure is one line naming the file: from `load_fi
 
 from __future__ import annotations
 
+import functools
 import os
 import subprocess
 import threading
@@ -161,7 +162,7 @@ def test_odd_values_inside_a_real_cassette_are_one_line(tmp_path: Path) -> None:
     for odd in ("x: " + "9" * 5000, "x: !!int abc", "x: 2001-13-45", "x: " + "[" * 100_000):
         path = tmp_path / "odd-cassette.yaml"
         path.write_text(good + odd + "\n", encoding="utf-8")
-        error = never_blocks(lambda p=path: read_recording(p))
+        error = never_blocks(functools.partial(read_recording, path))
         assert isinstance(error, ReplayError), error
         assert str(error).startswith(f"{path}: ")
         assert "\n" not in str(error)
