@@ -6,6 +6,10 @@ Functions the bench calls (each starts and stops its own processes on 127.0.0.1)
   that many entries; `synthetic`: `--stop-list-size N`), the seconds from exec to the
   `serving` line, to the whole JSON stop list received, to the whole XML one, and the child's
   memory then (RSS and peak RSS, MiB).
+- `scenario_delay(size, scenario)`: with a synthetic list of `size` entries, one client names
+  a new scenario that changes the list (its answers are built then, in a worker thread) while
+  another sends small requests one after the other: how long the build took, how many small
+  answers came meanwhile, and their slowest and median latency.
 - `throughput(seconds, connections, rounds)`: requests per second of the emulator with its
   default log settings (access log on, written to a file as stderr would be), with
   `--log-level warning` (no access log), and of a bare Starlette route serving the same bytes
@@ -23,6 +27,7 @@ import argparse
 import os
 import re
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -168,6 +173,84 @@ def start_series(
     """`start_figure` for every size and source, smallest first."""
     with tempfile.TemporaryDirectory(prefix="bench-emulator-") as scratch:
         return [start_figure(size, source, Path(scratch)) for size in sizes for source in sources]
+
+
+# ---- a new scenario while others are served ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioDelay:
+    """Small answers to one client while another's new scenario is built."""
+
+    size: int
+    scenario: str
+    build_seconds: float
+    """The scenario's first request, answer read (build included)."""
+    answered: int
+    max_ms: float
+    median_ms: float
+
+
+def scenario_delay(size: int = 1_000_000, scenario: str = "field_renamed") -> ScenarioDelay:
+    """Latency of small answers while a new scenario's answers for `size` entries are built."""
+    import threading
+
+    latencies: list[float] = []
+    with started_emulator(
+        "--stop-list-size", str(size), "--log-level", "warning", startup_timeout=START_TIMEOUT
+    ) as emu:
+        done = threading.Event()
+        took: list[float] = []
+
+        port = int(emu.url.rsplit(":", 1)[1].split("/")[0])
+
+        def name_the_scenario() -> None:
+            # A raw socket that mostly waits in recv(): this process's own work must not
+            # delay the small requests it times (an httpx client would parse 80 MB here).
+            start = time.perf_counter()
+            with socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT) as raw:
+                raw.sendall(
+                    f"GET /v1/stop-sms/list?apiKey={DEMO_KEY} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    f"Prefer: scenario={scenario}\r\nConnection: close\r\n\r\n".encode()
+                )
+                buffer = bytearray(1 << 20)
+                first = raw.recv_into(buffer)
+                status = bytes(buffer[9:12])
+                while first and raw.recv_into(buffer):
+                    pass
+            took.append(time.perf_counter() - start)
+            if status != b"200":
+                took.append(-1.0)
+            done.set()
+
+        with httpx.Client(timeout=READ_TIMEOUT) as http:
+            small = f"{emu.url}/stop-sms/list"
+            http.get(small, params={"apiKey": "wrong"})  # connected and warm
+            worker = threading.Thread(target=name_the_scenario)
+            worker.start()
+            while not done.is_set():
+                start = time.perf_counter()
+                http.get(small, params={"apiKey": "wrong"})
+                latencies.append(time.perf_counter() - start)
+            worker.join()
+    if len(took) != 1:
+        raise RuntimeError(f"the scenario {scenario!r} was not answered with HTTP 200")
+    return ScenarioDelay(
+        size=size,
+        scenario=scenario,
+        build_seconds=took[0],
+        answered=len(latencies),
+        max_ms=max(latencies, default=0.0) * 1000,
+        median_ms=statistics.median(latencies or [0.0]) * 1000,
+    )
+
+
+def scenario_table(figure: ScenarioDelay) -> str:
+    return (
+        f"new scenario {figure.scenario!r} on {figure.size:,} entries: answered in"
+        f" {figure.build_seconds:.2f} s; meanwhile {figure.answered} small answers to another"
+        f" client, slowest {figure.max_ms:.1f} ms, median {figure.median_ms:.1f} ms"
+    )
 
 
 # ---- throughput -----------------------------------------------------------------------------
@@ -372,6 +455,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     sizes = SIZES[:-1] if args.quick else SIZES
     print(start_table(start_series(sizes)), flush=True)
+    print()
+    print(scenario_table(scenario_delay(sizes[-1])), flush=True)
     print()
     quick = args.quick or os.environ.get("BENCH_SECONDS") == "1"
     print(throughput_table(throughput(seconds=2.0 if quick else 5.0, rounds=3 if quick else 5)))

@@ -27,10 +27,12 @@ from smspartner_emulator.encoding import (
     FastItems,
     Value,
     cdata,
+    json_parts,
     json_string,
     pad,
     to_json,
     to_xml,
+    xml_parts,
 )
 from smspartner_emulator.fixtures import (
     CLOCK,
@@ -84,49 +86,76 @@ API_ERRORS = (
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One prebuilt answer: the GET response and its HEAD twin, and their ASGI messages."""
+    """One prebuilt answer: status, headers and body parts, and its ASGI messages for GET and
+    HEAD (same headers, `content-length` the GET body's, no body), built once.
 
-    get: Response
-    head: Response
-    messages: Mapping[str, tuple[Message, Message]] = field(init=False, repr=False, compare=False)
+    A big body stays in its parts (about PART_BYTES each), one ASGI message per part: it is
+    never joined or copied whole. `body`, `get` and `head` are for tests and tools (`body`
+    joins the parts).
+    """
+
+    status: int
+    raw_headers: tuple[tuple[bytes, bytes], ...]
+    parts: tuple[bytes, ...]
+    messages: Mapping[str, tuple[Message, ...]] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        messages = {
-            method: (
-                {
-                    "type": "http.response.start",
-                    "status": response.status_code,
-                    "headers": response.raw_headers,
-                },
-                {"type": "http.response.body", "body": response.body},
-            )
-            for method, response in (("GET", self.get), ("HEAD", self.head))
+        start: Message = {
+            "type": "http.response.start",
+            "status": self.status,
+            "headers": list(self.raw_headers),
         }
+        last = len(self.parts) - 1
+        bodies: list[Message] = [
+            {"type": "http.response.body", "body": part, "more_body": index < last}
+            for index, part in enumerate(self.parts)
+        ] or [{"type": "http.response.body", "body": b""}]
+        messages = {"GET": (start, *bodies), "HEAD": (start, {"type": "http.response.body"})}
         object.__setattr__(self, "messages", messages)
+
+    @property
+    def size(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+    @property
+    def get(self) -> Response:
+        """The GET answer as a Starlette Response (joins the body)."""
+        response = Response(self.body, status_code=self.status)
+        response.raw_headers = list(self.raw_headers)
+        return response
+
+    @property
+    def head(self) -> Response:
+        response = Response(b"", status_code=self.status)
+        response.raw_headers = list(self.raw_headers)
+        return response
 
     def for_method(self, method: str) -> Response:
         return self.head if method == "HEAD" else self.get
 
     async def send(self, method: str, send: Send) -> None:
         """Send the answer (HEAD: headers only), the messages built once."""
-        start, body = self.messages["HEAD" if method == "HEAD" else "GET"]
-        await send(start)
-        await send(body)
+        for message in self.messages["HEAD" if method == "HEAD" else "GET"]:
+            await send(message)
 
 
 def make_answer(
-    body: bytes, status: int, media_type: str | None, headers: Mapping[str, str] | None = None
+    body: bytes | Sequence[bytes],
+    status: int,
+    media_type: str | None,
+    headers: Mapping[str, str] | None = None,
 ) -> Answer:
-    """Build both responses; HEAD announces the GET body's length but sends nothing."""
-    extra = dict(headers or {})
-    get = Response(body, status_code=status, media_type=media_type, headers=extra)
-    head = Response(
-        b"",
-        status_code=status,
-        media_type=media_type,
-        headers={**extra, "content-length": str(len(body))},
-    )
-    return Answer(get=get, head=head)
+    """An answer of `body` (bytes, or parts); its headers as Starlette writes them, with the
+    length of the whole body."""
+    parts = (body,) if isinstance(body, bytes) else tuple(body)
+    size = sum(len(part) for part in parts)
+    extra = {**(headers or {}), "content-length": str(size)}
+    headed = Response(b"", status_code=status, media_type=media_type, headers=extra)
+    return Answer(status, tuple(headed.raw_headers), tuple(part for part in parts if part))
 
 
 def envelope(code: int, message: str) -> dict[str, Value]:
@@ -136,6 +165,21 @@ def envelope(code: int, message: str) -> dict[str, Value]:
 
 def encode(answer: Mapping[str, Value], fmt: Format) -> bytes:
     return to_xml(answer) if fmt == "xml" else to_json(answer)
+
+
+def encode_parts(answer: Mapping[str, Value], fmt: Format) -> list[bytes]:
+    return xml_parts(answer) if fmt == "xml" else json_parts(answer)
+
+
+def _first(parts: Sequence[bytes], size: int) -> list[bytes]:
+    """The first `size` bytes of `parts`, as parts."""
+    kept: list[bytes] = []
+    for part in parts:
+        if size <= 0:
+            break
+        kept.append(part[:size])
+        size -= len(part)
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +201,14 @@ class Draft:
     cut: bool = False
 
     def body(self) -> bytes:
-        encoded = self.page if self.page is not None else encode(self.data, self.fmt)
-        return encoded[: len(encoded) // 2] if self.cut else encoded
+        return b"".join(self.parts())
+
+    def parts(self) -> list[bytes]:
+        """The encoded body, in parts (see `encoding`)."""
+        encoded = [self.page] if self.page is not None else encode_parts(self.data, self.fmt)
+        if self.cut:
+            return _first(encoded, sum(len(part) for part in encoded) // 2)
+        return encoded
 
 
 Edit = Callable[[Draft], Draft]
@@ -347,9 +397,9 @@ def build_answers(
         done = one if edit is None else edit(one)
         if done is one and shared is not None:
             return shared
-        body = done.body()
-        own += len(body)
-        return make_answer(body, done.status, done.media_type, done.headers)
+        parts = done.parts()
+        own += sum(len(part) for part in parts)
+        return make_answer(parts, done.status, done.media_type, done.headers)
 
     def per_format(
         body: Mapping[str, Value], shared: Mapping[Format, Answer] | None

@@ -199,7 +199,7 @@ def _route_answer(handler: Handler, call: RouteCall, scenario: Scenario) -> Answ
         one = draft(result, call.format, 200, "success")
     if scenario.edit is not None:
         one = scenario.edit(one)
-    return make_answer(one.body(), one.status, one.media_type, one.headers)
+    return make_answer(one.parts(), one.status, one.media_type, one.headers)
 
 
 class Emulator:
@@ -371,7 +371,7 @@ class Emulator:
         if answer is not None:
             await answer.send(method, send)
         if started and log is not None:
-            status = answer.get.status_code if answer is not None else 0
+            status = answer.status if answer is not None else 0
             query: bytes = scope.get("query_string", b"")
             elapsed = time.perf_counter() - started
             log.note(method, raw_path(scope), query, status, elapsed, shown)
@@ -427,15 +427,15 @@ class Emulator:
         if "websocket.http.response" not in scope.get("extensions", {}):
             await send({"type": "websocket.close", "code": 1008})
             return
-        response = self.answers.not_found.get
+        answer = self.answers.not_found
         await send(
             {
                 "type": "websocket.http.response.start",
-                "status": response.status_code,
-                "headers": response.raw_headers,
+                "status": answer.status,
+                "headers": list(answer.raw_headers),
             }
         )
-        await send({"type": "websocket.http.response.body", "body": response.body})
+        await send({"type": "websocket.http.response.body", "body": answer.body})
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

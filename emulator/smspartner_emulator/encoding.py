@@ -4,10 +4,13 @@ The XML form has no element names: `<result>` holds one `<entry>` per field in f
 objects and lists nest `<entry>` elements, strings are CDATA and numbers and booleans bare.
 Only the types the answers use are accepted (str, int, bool, sequences, mappings).
 
-Big lists (a stop list of a million entries) are encoded CHUNK items at a time: memory beyond
-the result stays small, a list may be any sequence computed on demand (`Fixtures.stop_list`
-of `--stop-list-size`), and no single call holds the interpreter for long, so an answer set
-built in a worker thread does not stall the event loop serving other clients.
+Big lists (a stop list of a million entries) are encoded CHUNK items at a time, and an answer
+is a list of parts of about PART_BYTES (`json_parts`, `xml_parts`; `to_json` and `to_xml` join
+them): memory beyond the result stays small, a list may be any sequence computed on demand
+(`Fixtures.stop_list` of `--stop-list-size`), and no single call holds the interpreter for
+long (joining or copying 150 MB at once takes a quarter of a second), so an answer set built
+in a worker thread does not stall the event loop serving other clients. The parts are sent as
+they are, one ASGI message each.
 """
 
 from __future__ import annotations
@@ -21,7 +24,12 @@ Value = str | int | bool | Sequence["Value"] | Mapping[str, "Value"]
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 CHUNK = 1000
-"""Items of a top-level list encoded in one go."""
+"""Items of a top-level list encoded in one go (by `FastItems`: Python code, which lets other
+threads run every few milliseconds)."""
+PLAIN_CHUNK = 200
+"""Items of other lists given to the C JSON encoder at once (it holds the interpreter)."""
+PART_BYTES = 256 * 1024
+"""Size an encoded answer's parts reach before a new one starts."""
 _INDENT = "  "
 _PADS = [_INDENT * depth for depth in range(64)]
 json_string: Callable[[str], str] = json.encoder.encode_basestring
@@ -67,25 +75,65 @@ def _chunks(items: Sequence[Value]) -> Iterator[list[Value]]:
         yield chunk if isinstance(chunk, list) else list(chunk)
 
 
-def _json_list(items: Sequence[Value]) -> str:
-    if isinstance(items, FastItems):
-        size = len(items)
-        parts = (items.json_items(at, min(at + CHUNK, size)) for at in range(0, size, CHUNK))
-        return "[" + ",".join(parts) + "]"
+class _Parts:
+    """Text gathered into UTF-8 parts of about PART_BYTES."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes] = []
+        self.pending: list[str] = []
+        self.size = 0
+
+    def add(self, text: str) -> None:
+        self.pending.append(text)
+        self.size += len(text)
+        if self.size >= PART_BYTES:
+            self.cut()
+
+    def cut(self) -> None:
+        if self.pending:
+            self.parts.append("".join(self.pending).encode("utf-8"))
+            self.pending = []
+            self.size = 0
+
+    def done(self) -> list[bytes]:
+        self.cut()
+        return self.parts
+
+
+def _json_list(items: Sequence[Value], out: _Parts) -> None:
     if len(items) <= CHUNK and isinstance(items, list | tuple):
-        return _JSON.encode(items)
-    return "[" + ",".join(_JSON.encode(chunk)[1:-1] for chunk in _chunks(items)) + "]"
+        out.add(_JSON.encode(items))
+        return
+    out.add("[")
+    size = len(items)
+    step = CHUNK if isinstance(items, FastItems) else PLAIN_CHUNK
+    for at in range(0, size, step):
+        if isinstance(items, FastItems):
+            text = items.json_items(at, min(at + step, size))
+        else:
+            chunk = items[at : at + step]
+            text = _JSON.encode(chunk if isinstance(chunk, list) else list(chunk))[1:-1]
+        out.add("," + text if at else text)
+    out.add("]")
+
+
+def json_parts(answer: Mapping[str, Value]) -> list[bytes]:
+    """Compact UTF-8 JSON, keys in the order given, in parts."""
+    out = _Parts()
+    out.add("{")
+    for number, (key, value) in enumerate(answer.items()):
+        out.add(("," if number else "") + _JSON.encode(str(key)) + ":")
+        if _is_list(value):
+            _json_list(value, out)  # type: ignore[arg-type]
+        else:
+            out.add(_JSON.encode(value))
+    out.add("}")
+    return out.done()
 
 
 def to_json(answer: Mapping[str, Value]) -> bytes:
     """Compact UTF-8 JSON, keys in the order given."""
-    fields = [
-        _JSON.encode(str(key))
-        + ":"
-        + (_json_list(value) if _is_list(value) else _JSON.encode(value))  # type: ignore[arg-type]
-        for key, value in answer.items()
-    ]
-    return ("{" + ",".join(fields) + "}").encode("utf-8")
+    return b"".join(json_parts(answer))
 
 
 def cdata(text: str) -> str:
@@ -138,37 +186,43 @@ def _entry(value: Value, depth: int, lines: list[str]) -> None:
     lines.append(f"{here}</entry>")
 
 
-def _xml_list(items: Sequence[Value], pieces: list[bytes]) -> None:
+def _xml_list(items: Sequence[Value], out: _Parts) -> None:
     """A top-level list, CHUNK items at a time."""
     if not items:
-        pieces.append(f"{_INDENT}<entry/>\n".encode())
+        out.add(f"{_INDENT}<entry/>\n")
         return
-    pieces.append(f"{_INDENT}<entry>\n".encode())
+    out.add(f"{_INDENT}<entry>\n")
     if isinstance(items, FastItems):
         size = len(items)
         for at in range(0, size, CHUNK):
-            pieces.append(items.xml_items(at, min(at + CHUNK, size), 2).encode("utf-8"))
+            out.add(items.xml_items(at, min(at + CHUNK, size), 2))
     else:
         for chunk in _chunks(items):
             lines: list[str] = []
             for item in chunk:
                 _entry(item, 2, lines)
-            pieces.append(("\n".join(lines) + "\n").encode("utf-8"))
-    pieces.append(f"{_INDENT}</entry>\n".encode())
+            out.add("\n".join(lines) + "\n")
+    out.add(f"{_INDENT}</entry>\n")
+
+
+def xml_parts(answer: Mapping[str, Value]) -> list[bytes]:
+    """UTF-8 XML with the declaration, `<result>` root and 2-space indentation, in parts."""
+    out = _Parts()
+    out.add(f"{XML_DECLARATION}\n<result>\n")
+    for value in answer.values():
+        if isinstance(value, FastItems) or (_is_list(value) and len(value) > CHUNK):  # type: ignore[arg-type]
+            _xml_list(value, out)  # type: ignore[arg-type]
+            continue
+        lines: list[str] = []
+        _entry(value, 1, lines)
+        out.add("\n".join(lines) + "\n")
+    out.add("</result>\n")
+    return out.done()
 
 
 def to_xml(answer: Mapping[str, Value]) -> bytes:
     """UTF-8 XML with the declaration, `<result>` root and 2-space indentation."""
-    pieces = [f"{XML_DECLARATION}\n<result>\n".encode()]
-    for value in answer.values():
-        if isinstance(value, FastItems) or (_is_list(value) and len(value) > CHUNK):  # type: ignore[arg-type]
-            _xml_list(value, pieces)  # type: ignore[arg-type]
-            continue
-        lines: list[str] = []
-        _entry(value, 1, lines)
-        pieces.append(("\n".join(lines) + "\n").encode("utf-8"))
-    pieces.append(b"</result>\n")
-    return b"".join(pieces)
+    return b"".join(xml_parts(answer))
 
 
 class Mapped(Sequence[Value]):

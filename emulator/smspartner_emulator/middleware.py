@@ -160,7 +160,7 @@ class Guard:
         except Exception as exc:
             log_unhandled(exc, scope, self.redactor)
             if not started:
-                await self.answer.for_method(str(scope.get("method", "")))(scope, receive, send)
+                await self.answer.send(str(scope.get("method", "")), send)
 
 
 def log_unhandled(exc: BaseException, scope: Scope, redactor: Redactor) -> None:
