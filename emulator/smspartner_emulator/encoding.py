@@ -101,7 +101,7 @@ class _Parts:
 
 
 def _json_list(items: Sequence[Value], out: _Parts) -> None:
-    if len(items) <= CHUNK and isinstance(items, list | tuple):
+    if len(items) <= PLAIN_CHUNK and isinstance(items, list | tuple):
         out.add(_JSON.encode(items))
         return
     out.add("[")

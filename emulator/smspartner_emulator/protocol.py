@@ -174,8 +174,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._unset_keepalive_if_required()
         if self._refused:
             return
+        if len(data) <= FEED_SLICE:  # the usual case: a whole request, or a part of one
+            if self._feed(data) and self._in_head:
+                self._head_bytes += len(data)
+                if self._head_bytes > self.limits.max_head_bytes:
+                    self._refuse("request head over the size limit")
+            return
         for start in range(0, len(data), FEED_SLICE):
-            piece = data if len(data) <= FEED_SLICE else data[start : start + FEED_SLICE]
+            piece = data[start : start + FEED_SLICE]
             if not self._feed(piece):
                 return
             if self._in_head:
