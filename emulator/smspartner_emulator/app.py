@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import threading
 import time
 from collections import OrderedDict
@@ -170,7 +171,13 @@ class Play(NamedTuple):
 
 
 def _unknown_scenario(error: UnknownScenario) -> Answer:
-    return make_answer(to_json(envelope(int(Code.BAD_FORMAT), str(error))), 400, "application/json")
+    return _unknown_answer(str(error))
+
+
+@functools.lru_cache(maxsize=64)
+def _unknown_answer(message: str) -> Answer:
+    """The 400 envelope naming the known scenarios (kept: a client repeats its mistake)."""
+    return make_answer(to_json(envelope(int(Code.BAD_FORMAT), message)), 400, "application/json")
 
 
 def _endpoint_path(scope: Scope) -> str | None:
