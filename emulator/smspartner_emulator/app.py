@@ -283,15 +283,16 @@ class Emulator:
                 return known
             self._plays[name] = play
             self._own_bytes += play.answers.own_bytes
-            self._evict()
+            self._evict(name)
             return play
 
-    def _evict(self) -> None:
-        """Drop the least recently used sets beyond the limits (never `none` or the app's)."""
+    def _evict(self, newest: str) -> None:
+        """Drop the least recently used sets beyond the limits (never `none`, the app's own
+        or the one just built, even when it alone is over the byte limit)."""
         for name in list(self._plays):
             if len(self._plays) <= SCENARIOS_CACHED and self._own_bytes <= SCENARIO_BYTES:
                 return
-            if name in (NONE, self._scenario):
+            if name in (NONE, self._scenario, newest):
                 continue
             self._own_bytes -= self._plays.pop(name).answers.own_bytes
 

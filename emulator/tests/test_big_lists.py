@@ -203,3 +203,17 @@ def test_the_command_serves_a_synthetic_list(start_emulator: Start, cli: Any) ->
         result = cli(["--stop-list-size", value])
         assert result.returncode == 2
         assert "argument --stop-list-size" in result.stderr
+
+
+def test_kept_answer_sets_are_bounded_by_their_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Beyond SCENARIO_BYTES, the least recently used sets go; `none`, the app's own scenario
+    and the newest stay (the newest even alone over the limit: it is about to be used)."""
+    monkeypatch.setattr(app_module, "SCENARIO_BYTES", 1)
+    app = create_app(access_log=False, stop_list_size=2 * CHUNK, scenario="field_removed")
+    emulator = app.state.emulator
+    for name in ("field_renamed", "field_added", "xml_entry_added"):
+        emulator.play(name)
+        assert emulator.cached() == ("none", "field_removed", name)
+    emulator.play("slow")  # shares every answer with `none`: no bytes of its own
+    assert emulator.cached() == ("none", "field_removed", "slow")
+    assert emulator.play("slow").answers.own_bytes == 0
