@@ -197,6 +197,9 @@ class Fixtures:
     stop_list: Sequence[StopEntry] = ()
     rentals: tuple[Rental, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _checked: bool = field(default=False, init=False, repr=False, compare=False, hash=False)
+    """Set on what the checks built (`load_fixtures`...): not checked twice. A copy made
+    with `dataclasses.replace` is checked again."""
 
     def rental(self, status_code: int) -> Rental:
         """The first rental with this status code (handy in tests)."""
@@ -419,7 +422,12 @@ def fixtures_from_data(data: object, source: str) -> Fixtures:
     )
     reader.unique(keys, "api_keys[{}]", lambda _: "(a key: not shown)")
     reader.unique([rental.token for rental in rentals], "rentals[{}].token", _short)
-    return Fixtures(api_keys=keys, stop_list=stops, rentals=rentals, extra=extra)
+    return _mark_checked(Fixtures(api_keys=keys, stop_list=stops, rentals=rentals, extra=extra))
+
+
+def _mark_checked(fixtures: Fixtures) -> Fixtures:
+    object.__setattr__(fixtures, "_checked", True)
+    return fixtures
 
 
 def fixtures_to_data(fixtures: Fixtures) -> dict[str, Any]:
@@ -470,9 +478,12 @@ def _rental_data(rental: Rental) -> dict[str, Any]:
 def check_fixtures(fixtures: Fixtures, source: str = "fixtures") -> Fixtures:
     """Run the file checks on fixtures built in code (round trip through the plain form).
 
-    A `SyntheticStopList` is kept as it is (it is correct by construction, and a million
-    entries are not worth a round trip).
+    Fixtures the checks built (a loaded file) are returned as they are; a `SyntheticStopList`
+    is kept as it is (it is correct by construction, and a million entries are not worth a
+    round trip).
     """
+    if fixtures._checked:
+        return fixtures
     if isinstance(fixtures.stop_list, SyntheticStopList):
         checked = fixtures_from_data(fixtures_to_data(replace_stop_list(fixtures, ())), source)
         return replace_stop_list(checked, fixtures.stop_list)
@@ -480,8 +491,12 @@ def check_fixtures(fixtures: Fixtures, source: str = "fixtures") -> Fixtures:
 
 
 def replace_stop_list(fixtures: Fixtures, stop_list: Sequence[StopEntry]) -> Fixtures:
-    """The same fixtures with another stop list."""
-    return Fixtures(fixtures.api_keys, stop_list, fixtures.rentals, fixtures.extra)
+    """The same fixtures with another stop list (still checked if they were, when the new
+    list is a synthetic one, correct by construction)."""
+    replaced = Fixtures(fixtures.api_keys, stop_list, fixtures.rentals, fixtures.extra)
+    if fixtures._checked and isinstance(stop_list, SyntheticStopList):
+        _mark_checked(replaced)
+    return replaced
 
 
 def parse_fixtures(text: str | bytes, source: str) -> Fixtures:
