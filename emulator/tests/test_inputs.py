@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -192,3 +193,17 @@ def test_the_command_refuses_each_in_one_line_and_exit_2(
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith(f"smspartner-emulator: {path}: ")
     assert problem in line
+
+
+def test_the_file_helper_is_standard_library_only() -> None:
+    """The runner reuses it where start-up cost matters: nothing heavy comes with it."""
+    probe = (
+        "import sys, smspartner_emulator.files\n"
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    # `_distutils_hack` is setuptools' start-up hook of the interpreter, not ours.
+    loaded = set(done.stdout.split()) - {"smspartner_emulator", "__main__", "_distutils_hack"}
+    assert loaded <= set(sys.stdlib_module_names), sorted(loaded - set(sys.stdlib_module_names))
