@@ -151,6 +151,8 @@ def test_odd_fixtures_and_cassettes_are_one_line(
         load_fixtures(path)
     assert str(caught.value).startswith(f"{path}: invalid YAML: ")
     assert problem in str(caught.value)
+    if name == "nested":
+        return  # the cassette reader (pure Python) takes seconds here: once, in the next test
     with pytest.raises(ReplayError) as replayed:
         read_recording(path)
     assert str(replayed.value).startswith(f"{path}: ")
