@@ -10,7 +10,8 @@ Steps, all deterministic (same spec, templates and pins: same bytes):
    parameter and what only they reference (the positional `*Xml` schemas, whose
    `items: false` openapi-python-client 0.29 cannot even parse) are left out; and a guess
    (`x-unconfirmed`) must not make the client brittle, so an `enum` under such a mark is
-   dropped (the rental status texts are plain strings to the client). The client's version
+   dropped (the rental status texts are plain strings to the client): the view of
+   `scripts/json_only_view.py`, which stock tools read too. The client's version
    is the spec's `info.version`, which must be semver (`MAJOR.MINOR.PATCH`).
 2. Run the pinned openapi-python-client (`--meta uv`, config and custom templates from
    `generator/`) into a fresh temporary directory, copy the static modules of
@@ -24,7 +25,6 @@ Steps, all deterministic (same spec, templates and pins: same bytes):
 from __future__ import annotations
 
 import argparse
-import copy
 import filecmp
 import json
 import os
@@ -35,12 +35,14 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import yaml
+from smspartner_contract.refs import RefError
+
+from scripts.json_only_view import json_only_view
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "smspartner.yaml"
@@ -53,13 +55,11 @@ PROJECT_NAME = "smspartner-client"
 PACKAGE_NAME = "smspartner_client"
 TARGET = ROOT / "generated" / PROJECT_NAME
 
-JSON_MEDIA_TYPE = re.compile(r"^application/(.+\+)?json$")
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 SHAPES_MODULE = "_shapes.py"
 # What a shape keeps of a schema: JSON types and structure; formats, patterns, ranges and enums
 # are left out (see generator/static/_shape.py for why).
 SHAPE_KEYS = ("type", "properties", "required", "items")
-DROPPED_PARAMETERS = frozenset({"_format"})
 # Files that tools create in the tree after generation; never part of the comparison.
 IGNORED_NAMES = frozenset(
     {"__pycache__", ".mypy_cache", ".ruff_cache", ".pytest_cache", "build", "dist"}
@@ -74,71 +74,9 @@ class GenerationError(RuntimeError):
 # ---- 1. the spec as the generator sees it ---------------------------------------------------
 
 
-def _resolve(document: dict[str, Any], node: Any) -> Any:
-    """`node`, or what its local `$ref` points to."""
-    if isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        return target
-    return node
-
-
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/"):
-            yield ref
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
-
-
 def client_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """The JSON-only view of `spec`: no XML media types, no `_format`, no unused components."""
-    document = copy.deepcopy(spec)
-    components = document.get("components", {})
-    responses = [*components.get("responses", {}).values()]
-    for path_item in document.get("paths", {}).values():
-        for operation in path_item.values():
-            if not isinstance(operation, dict):
-                continue
-            if "parameters" in operation:
-                operation["parameters"] = [
-                    parameter
-                    for parameter in operation["parameters"]
-                    if _resolve(document, parameter).get("name") not in DROPPED_PARAMETERS
-                ]
-            responses.extend(operation.get("responses", {}).values())
-    for response in responses:
-        content = response.get("content")
-        if isinstance(content, dict):
-            response["content"] = {
-                media: value for media, value in content.items() if JSON_MEDIA_TYPE.match(media)
-            }
-    for schema in components.get("schemas", {}).values():
-        if isinstance(schema, dict) and "x-unconfirmed" in schema:
-            schema.pop("enum", None)
-    # Keep only the components reachable from the paths (and the security schemes).
-    reachable: set[str] = set()
-    pending = list(_refs(document.get("paths", {})))
-    while pending:
-        ref = pending.pop()
-        if ref in reachable:
-            continue
-        reachable.add(ref)
-        pending.extend(_refs(_resolve(document, {"$ref": ref})))
-    for section, entries in components.items():
-        if section == "securitySchemes" or not isinstance(entries, dict):
-            continue
-        components[section] = {
-            name: value
-            for name, value in entries.items()
-            if f"#/components/{section}/{name}" in reachable
-        }
-    return document
+    """The view the generator reads: the JSON-only view (`scripts/json_only_view.py`)."""
+    return json_only_view(spec)
 
 
 def spec_version(spec: dict[str, Any]) -> str:
@@ -251,7 +189,10 @@ def generate_into(workdir: Path, spec_file: Path = SPEC) -> Path:
     _check_pins()
     spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
     spec_version(spec)
-    view = client_spec(spec)
+    try:
+        view = client_spec(spec)
+    except RefError as exc:
+        raise GenerationError(str(exc)) from None
     spec_path = workdir / "smspartner.client.json"
     spec_path.write_text(json.dumps(view, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     project = workdir / PROJECT_NAME

@@ -1,14 +1,15 @@
 """Play a recording: answer each recorded request with the recorded answer, byte for byte.
 
-The recording is a contract run's cassette, read with `smspartner_emulator.recording` (the
-file itself is opened with `files.read_regular`: a regular file within the cassette cap, a
-FIFO or a directory refused in one line). A request matches a recorded one when the method,
-the path below /v1 and the query pairs (as a multiset: order does not matter) are equal, where
-a recorded value equal to the cassette's API-key placeholder matches any key the fixtures
-accept. Every other value must be equal (a pair missing or added is another request): a
-cassette holds placeholders for tokens, and a client sends the placeholder. The first
-recording of a request wins. The answer has the recorded status, body and `Content-Type` (and
-`Retry-After`, when recorded); a request that matches nothing is left to the fixtures.
+The recording is a contract run's cassette, read with `smspartner_emulator.recording`'s
+`load_cassette` (a regular file within its cap: a FIFO or a directory is refused in one line,
+as are aliases, deep nesting and values that cannot be read). A request matches a recorded
+one when the method, the path below /v1 and the query pairs (as a multiset: order does not
+matter) are equal, where a recorded value equal to the cassette's API-key placeholder matches
+any key the fixtures accept. Every other value must be equal (a pair missing or added is
+another request): a cassette holds placeholders for tokens, and a client sends the
+placeholder. The first recording of a request wins. The answer has the recorded status, body
+and `Content-Type` (and `Retry-After`, when recorded); a request that matches nothing is left
+to the fixtures.
 
 Reading (`read_recording`) needs neither Starlette nor uvicorn: the pytest plugin checks a
 `--smspartner-replay` file when pytest starts, and plays it (`load_replay`) only when a test
@@ -24,14 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from smspartner_emulator.files import InputFileError, read_text
 from smspartner_emulator.query import read_pairs
-from smspartner_emulator.recording import (
-    API_KEY_PLACEHOLDER,
-    MAX_CASSETTE_BYTES,
-    CassetteError,
-    parse_cassette,
-)
+from smspartner_emulator.recording import API_KEY_PLACEHOLDER, CassetteError, load_cassette
 
 if TYPE_CHECKING:
     from smspartner_emulator.answers import Answer
@@ -137,9 +132,8 @@ def read_recording(path: str | Path) -> Recording:
     """Read and check a cassette for replay; ReplayError (one line naming the file) if unusable."""
     source = str(path)
     try:
-        text = read_text(path, MAX_CASSETTE_BYTES)
-        cassette = parse_cassette(text, source)
-    except (InputFileError, CassetteError) as exc:
+        cassette = load_cassette(path)
+    except CassetteError as exc:
         raise ReplayError(str(exc)) from None
     except (ValueError, RecursionError, TypeError) as exc:
         # What the cassette reader lets through (an integer too long for Python, a date that
