@@ -4,19 +4,44 @@ A request then costs a few dict lookups: no encoding and no I/O. Each answer exi
 (with body) and HEAD (same headers, empty body). Answers are first built as `Draft`s (data,
 status, media type) so that a scenario can change them before they are encoded: a drift or a
 fault edits drafts, never encoded bytes.
+
+A scenario's answer set shares every answer its edit leaves alone with the documented set
+(`base`): an edit returns the very draft it was given when it does not apply, and then the
+documented answer is reused, bytes and all. A drift of rental answers does not copy a stop
+list of a million entries. The stop list's entries are given to the encoder as a view
+(`StopEntries`) computed CHUNK entries at a time, never as a list of a million dicts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import IntEnum
-from typing import Literal
+from typing import Literal, overload
 
 from starlette.responses import Response
+from starlette.types import Message, Send
 
-from smspartner_emulator.encoding import Value, to_json, to_xml
-from smspartner_emulator.fixtures import Fixtures, Rental
+from smspartner_emulator.encoding import (
+    FastItems,
+    Value,
+    cdata,
+    json_parts,
+    json_string,
+    pad,
+    to_json,
+    to_xml,
+    xml_parts,
+)
+from smspartner_emulator.fixtures import (
+    CLOCK,
+    SYNTHETIC_COUNTRY_CODE,
+    Fixtures,
+    Rental,
+    StopEntry,
+    SyntheticStopList,
+)
 
 Format = Literal["json", "xml"]
 FORMATS: tuple[Format, ...] = ("json", "xml")
@@ -61,28 +86,76 @@ API_ERRORS = (
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One prebuilt answer: the GET response and its HEAD twin."""
+    """One prebuilt answer: status, headers and body parts, and its ASGI messages for GET and
+    HEAD (same headers, `content-length` the GET body's, no body), built once.
 
-    get: Response
-    head: Response
+    A big body stays in its parts (about PART_BYTES each), one ASGI message per part: it is
+    never joined or copied whole. `body`, `get` and `head` are for tests and tools (`body`
+    joins the parts).
+    """
+
+    status: int
+    raw_headers: tuple[tuple[bytes, bytes], ...]
+    parts: tuple[bytes, ...]
+    messages: Mapping[str, tuple[Message, ...]] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        start: Message = {
+            "type": "http.response.start",
+            "status": self.status,
+            "headers": list(self.raw_headers),
+        }
+        last = len(self.parts) - 1
+        bodies: list[Message] = [
+            {"type": "http.response.body", "body": part, "more_body": index < last}
+            for index, part in enumerate(self.parts)
+        ] or [{"type": "http.response.body", "body": b""}]
+        messages = {"GET": (start, *bodies), "HEAD": (start, {"type": "http.response.body"})}
+        object.__setattr__(self, "messages", messages)
+
+    @property
+    def size(self) -> int:
+        return sum(len(part) for part in self.parts)
+
+    @property
+    def body(self) -> bytes:
+        return b"".join(self.parts)
+
+    @property
+    def get(self) -> Response:
+        """The GET answer as a Starlette Response (joins the body)."""
+        response = Response(self.body, status_code=self.status)
+        response.raw_headers = list(self.raw_headers)
+        return response
+
+    @property
+    def head(self) -> Response:
+        response = Response(b"", status_code=self.status)
+        response.raw_headers = list(self.raw_headers)
+        return response
 
     def for_method(self, method: str) -> Response:
         return self.head if method == "HEAD" else self.get
 
+    async def send(self, method: str, send: Send) -> None:
+        """Send the answer (HEAD: headers only), the messages built once."""
+        for message in self.messages["HEAD" if method == "HEAD" else "GET"]:
+            await send(message)
+
 
 def make_answer(
-    body: bytes, status: int, media_type: str | None, headers: Mapping[str, str] | None = None
+    body: bytes | Sequence[bytes],
+    status: int,
+    media_type: str | None,
+    headers: Mapping[str, str] | None = None,
 ) -> Answer:
-    """Build both responses; HEAD announces the GET body's length but sends nothing."""
-    extra = dict(headers or {})
-    get = Response(body, status_code=status, media_type=media_type, headers=extra)
-    head = Response(
-        b"",
-        status_code=status,
-        media_type=media_type,
-        headers={**extra, "content-length": str(len(body))},
-    )
-    return Answer(get=get, head=head)
+    """An answer of `body` (bytes, or parts); its headers as Starlette writes them, with the
+    length of the whole body."""
+    parts = (body,) if isinstance(body, bytes) else tuple(body)
+    size = sum(len(part) for part in parts)
+    extra = {**(headers or {}), "content-length": str(size)}
+    headed = Response(b"", status_code=status, media_type=media_type, headers=extra)
+    return Answer(status, tuple(headed.raw_headers), tuple(part for part in parts if part))
 
 
 def envelope(code: int, message: str) -> dict[str, Value]:
@@ -92,6 +165,21 @@ def envelope(code: int, message: str) -> dict[str, Value]:
 
 def encode(answer: Mapping[str, Value], fmt: Format) -> bytes:
     return to_xml(answer) if fmt == "xml" else to_json(answer)
+
+
+def encode_parts(answer: Mapping[str, Value], fmt: Format) -> list[bytes]:
+    return xml_parts(answer) if fmt == "xml" else json_parts(answer)
+
+
+def _first(parts: Sequence[bytes], size: int) -> list[bytes]:
+    """The first `size` bytes of `parts`, as parts."""
+    kept: list[bytes] = []
+    for part in parts:
+        if size <= 0:
+            break
+        kept.append(part[:size])
+        size -= len(part)
+    return kept
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,8 +201,14 @@ class Draft:
     cut: bool = False
 
     def body(self) -> bytes:
-        encoded = self.page if self.page is not None else encode(self.data, self.fmt)
-        return encoded[: len(encoded) // 2] if self.cut else encoded
+        return b"".join(self.parts())
+
+    def parts(self) -> list[bytes]:
+        """The encoded body, in parts (see `encoding`)."""
+        encoded = [self.page] if self.page is not None else encode_parts(self.data, self.fmt)
+        if self.cut:
+            return _first(encoded, sum(len(part) for part in encoded) // 2)
+        return encoded
 
 
 Edit = Callable[[Draft], Draft]
@@ -137,12 +231,94 @@ def error_draft(
     return draft(envelope(int(code), MESSAGES[code]), fmt, status, "error", headers)
 
 
+def stop_entry_fields(entry: StopEntry) -> dict[str, Value]:
+    return {"id": entry.id, "phoneNumber": entry.phone_number, "createdAt": entry.created_at}
+
+
+class StopEntries(FastItems):
+    """The stop list's entries as answer fields, made on demand (the list is not copied)."""
+
+    def __init__(self, entries: Sequence[StopEntry]) -> None:
+        self.entries = entries
+
+    def __len__(self) -> int:
+        return len(self.entries)
+
+    @overload
+    def __getitem__(self, index: int) -> Value: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Value]: ...
+
+    def __getitem__(self, index: int | slice) -> Value | list[Value]:
+        if isinstance(index, slice):
+            return [stop_entry_fields(entry) for entry in self.entries[index]]
+        return stop_entry_fields(self.entries[index])
+
+    def __iter__(self) -> Iterator[Value]:
+        return map(stop_entry_fields, self.entries)
+
+    def json_items(self, start: int, stop: int) -> str:
+        entries = self.entries
+        if isinstance(entries, SyntheticStopList):
+            return _synthetic_json(entries, start, stop)
+        quote = json_string
+        return ",".join(
+            [
+                f'{{"id":{e.id},"phoneNumber":{quote(e.phone_number)},'
+                f'"createdAt":{quote(e.created_at)}}}'
+                for e in entries[start:stop]
+            ]
+        )
+
+    def xml_items(self, start: int, stop: int, depth: int) -> str:
+        entries = self.entries
+        outer, inner = pad(depth), pad(depth + 1)
+        if isinstance(entries, SyntheticStopList):
+            return _synthetic_xml(entries, start, stop, outer, inner)
+        return "".join(
+            [
+                f"{outer}<entry>\n{inner}<entry>{e.id}</entry>\n"
+                f"{inner}<entry>{cdata(e.phone_number)}</entry>\n"
+                f"{inner}<entry>{cdata(e.created_at)}</entry>\n{outer}</entry>\n"
+                for e in entries[start:stop]
+            ]
+        )
+
+
+# A synthetic list's values need no escaping (digits, `+`, `-`, `:` and spaces): templates.
+
+
+def _synthetic_json(entries: SyntheticStopList, start: int, stop: int) -> str:
+    code = SYNTHETIC_COUNTRY_CODE
+    return ",".join(
+        [
+            f'{{"id":{at + 1},"phoneNumber":"+{code}{at:010d}",'
+            f'"createdAt":"{date} {CLOCK[at - first]}"}}'
+            for low, high, first, date in entries.days(start, stop)
+            for at in range(low, high)
+        ]
+    )
+
+
+def _synthetic_xml(
+    entries: SyntheticStopList, start: int, stop: int, outer: str, inner: str
+) -> str:
+    code = SYNTHETIC_COUNTRY_CODE
+    return "".join(
+        [
+            f"{outer}<entry>\n{inner}<entry>{at + 1}</entry>\n"
+            f"{inner}<entry><![CDATA[+{code}{at:010d}]]></entry>\n"
+            f"{inner}<entry><![CDATA[{date} {CLOCK[at - first]}]]></entry>\n{outer}</entry>\n"
+            for low, high, first, date in entries.days(start, stop)
+            for at in range(low, high)
+        ]
+    )
+
+
 def stop_list_body(fixtures: Fixtures) -> dict[str, Value]:
-    """Success answer of GET /stop-sms/list."""
-    data: list[Value] = [
-        {"id": entry.id, "phoneNumber": entry.phone_number, "createdAt": entry.created_at}
-        for entry in fixtures.stop_list
-    ]
+    """Success answer of GET /stop-sms/list (`data` is a view of the fixtures' entries)."""
+    data = StopEntries(fixtures.stop_list)
     return {"success": True, "code": 200, "nbData": len(data), "data": data}
 
 
@@ -185,6 +361,7 @@ class Answers:
     """All answers of one fixtures set (under one scenario), by format, code or token.
 
     With `any_key`, the API key is not checked at all (a drift: auth not enforced).
+    `own_bytes` counts the bodies this set does not share with the documented one.
     """
 
     api_keys: frozenset[str]
@@ -196,33 +373,69 @@ class Answers:
     method_not_allowed: Answer
     internal_error: Answer
     any_key: bool = False
+    own_bytes: int = 0
 
 
 def build_answers(
-    fixtures: Fixtures, edit: Edit | None = None, *, any_key: bool = False
+    fixtures: Fixtures,
+    edit: Edit | None = None,
+    *,
+    any_key: bool = False,
+    base: Answers | None = None,
 ) -> Answers:
-    """Encode everything the fixtures can produce, each draft changed by `edit` first."""
+    """Encode everything the fixtures can produce, each draft changed by `edit` first.
 
-    def finish(one: Draft) -> Answer:
+    `base` is the documented answer set of the same fixtures: an answer the edit leaves
+    alone is taken from it rather than encoded again.
+    """
+    if edit is None and base is not None:
+        return dataclasses.replace(base, any_key=any_key, own_bytes=0)
+    own = 0
+
+    def finish(one: Draft, shared: Answer | None) -> Answer:
+        nonlocal own
         done = one if edit is None else edit(one)
-        return make_answer(done.body(), done.status, done.media_type, done.headers)
+        if done is one and shared is not None:
+            return shared
+        parts = done.parts()
+        own += sum(len(part) for part in parts)
+        return make_answer(parts, done.status, done.media_type, done.headers)
 
-    def per_format(body: Mapping[str, Value]) -> dict[Format, Answer]:
-        return {fmt: finish(draft(body, fmt, 200, "success")) for fmt in FORMATS}
-
-    return Answers(
-        api_keys=frozenset(fixtures.api_keys),
-        stop_list=per_format(stop_list_body(fixtures)),
-        rentals={rental.token: per_format(rental_body(rental)) for rental in fixtures.rentals},
-        errors={
-            fmt: {code: finish(error_draft(code, fmt, 400)) for code in API_ERRORS}
+    def per_format(
+        body: Mapping[str, Value], shared: Mapping[Format, Answer] | None
+    ) -> dict[Format, Answer]:
+        return {
+            fmt: finish(draft(body, fmt, 200, "success"), None if shared is None else shared[fmt])
             for fmt in FORMATS
+        }
+
+    def error(
+        code: Code, fmt: Format, status: int, headers: Mapping[str, str] | None = None
+    ) -> Answer:
+        shared = None
+        if base is not None:
+            shared = {
+                Code.BAD_FORMAT: base.bad_format,
+                Code.NOT_FOUND: base.not_found,
+                Code.METHOD_NOT_ALLOWED: base.method_not_allowed,
+                Code.INTERNAL: base.internal_error,
+            }.get(code) or base.errors[fmt][code]
+        return finish(error_draft(code, fmt, status, headers), shared)
+
+    answers = Answers(
+        api_keys=frozenset(fixtures.api_keys),
+        stop_list=per_format(stop_list_body(fixtures), None if base is None else base.stop_list),
+        rentals={
+            rental.token: per_format(
+                rental_body(rental), None if base is None else base.rentals[rental.token]
+            )
+            for rental in fixtures.rentals
         },
-        bad_format=finish(error_draft(Code.BAD_FORMAT, "json", 400)),
-        not_found=finish(error_draft(Code.NOT_FOUND, "json", 404)),
-        method_not_allowed=finish(
-            error_draft(Code.METHOD_NOT_ALLOWED, "json", 405, {"Allow": ALLOW})
-        ),
-        internal_error=finish(error_draft(Code.INTERNAL, "json", 500)),
+        errors={fmt: {code: error(code, fmt, 400) for code in API_ERRORS} for fmt in FORMATS},
+        bad_format=error(Code.BAD_FORMAT, "json", 400),
+        not_found=error(Code.NOT_FOUND, "json", 404),
+        method_not_allowed=error(Code.METHOD_NOT_ALLOWED, "json", 405, {"Allow": ALLOW}),
+        internal_error=error(Code.INTERNAL, "json", 500),
         any_key=any_key,
     )
+    return dataclasses.replace(answers, own_bytes=own)

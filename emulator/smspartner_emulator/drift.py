@@ -2,9 +2,13 @@
 
 One catalogue for the emulator's scenarios (`--scenario NAME`, `Prefer: scenario=NAME`) and
 for the contract's drift tests. Each drift names the contract check that must catch it and the
-category the run must give it: `breaking` (a documented fact broken), `assumption` (one of our
-guesses refuted: `assumptions` lists the ledger ids the run must report) or `additive` (new
-data a tolerant client ignores).
+category the run must give it: `breaking` (a documented fact broken), `assumption` (a guess
+about what the docs leave open is refuted) or `additive` (new data a tolerant client ignores).
+
+A drift of category `assumption` says what it changes in the docs' terms, not in the spec's:
+`refutes` lists `Place`s (an operation, its success or error answers, a field, the HTTP status
+or the media type, in JSON or XML). The emulator is written from the docs and knows nothing of
+the spec's ledger; the contract tests find which of the spec's guesses sit at those places.
 
 A drift changes the emulator's answers before they are encoded (`Draft`s: data, status, media
 type), or, for `auth_not_enforced`, how a request is checked. Drifts of success bodies apply to
@@ -14,35 +18,75 @@ the JSON or XML success answers they name; status and media-type drifts to every
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from smspartner_emulator.answers import Draft, Edit, Format
-from smspartner_emulator.encoding import Value
+from smspartner_emulator.answers import Draft, Edit, Format, Role
+from smspartner_emulator.encoding import Mapped, Value
 
 Category = Literal["breaking", "assumption", "additive"]
 CATEGORIES: tuple[Category, ...] = ("breaking", "assumption", "additive")
+Aspect = Literal["field", "status", "media-type"]
+ASPECTS: tuple[Aspect, ...] = ("field", "status", "media-type")
 Fields = dict[str, Value]
+
+STOP_LIST = "GET /stop-sms/list"
+RENTAL_STATUS = "GET /location/status"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a drift contradicts a guess, in the docs' terms.
+
+    - `operation`: `METHOD /path` below /v1, as the docs name it (`GET /stop-sms/list`);
+    - `answer`: its `success` answers, or its `error` answers (the error envelope);
+    - `aspect`: a `field` of the body (`pointer` says which: a JSON pointer into the JSON
+      form, `*` for every item of a list, e.g. `/data/*/createdAt`), the HTTP `status`, or the
+      `media-type` (then `media` says of which form);
+    - `media`: `json` or `xml` for a field or a media type, None for a status.
+    """
+
+    operation: str
+    answer: Role
+    aspect: Aspect
+    media: Format | None = None
+    pointer: str | None = None
+
+    def __post_init__(self) -> None:
+        method, _, path = self.operation.partition(" ")
+        if not method.isupper() or not path.startswith("/"):
+            raise ValueError(f"{self}: operation must read `METHOD /path`")
+        if self.answer not in ("success", "error") or self.aspect not in ASPECTS:
+            raise ValueError(f"{self}: unknown answer or aspect")
+        if (self.aspect == "field") != (self.pointer is not None):
+            raise ValueError(f"{self}: a pointer goes with the `field` aspect only")
+        if self.pointer is not None and not self.pointer.startswith("/"):
+            raise ValueError(f"{self}: a pointer starts with `/`")
+        if (self.aspect == "status") != (self.media is None):
+            raise ValueError(f"{self}: a media (json or xml) goes with a field or a media type")
 
 
 @dataclass(frozen=True)
 class Drift:
-    """One named way of drifting, the contract check that must catch it, and its category."""
+    """One named way of drifting, the contract check that must catch it, and its category.
+
+    `refutes` (category `assumption` only) says where the drift contradicts a guess.
+    """
 
     name: str
     description: str
     expected_check: str
     category: Category
-    assumptions: frozenset[str] = frozenset()
+    refutes: tuple[Place, ...] = ()
     edit: Edit | None = field(default=None, compare=False, repr=False)
     any_key: bool = False
 
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
             raise ValueError(f"{self.name}: unknown category {self.category!r}")
-        if bool(self.assumptions) != (self.category == "assumption"):
-            raise ValueError(f"{self.name}: ledger ids go with the `assumption` category only")
+        if bool(self.refutes) != (self.category == "assumption"):
+            raise ValueError(f"{self.name}: places refuted go with the `assumption` category only")
 
 
 # ---- edits of success bodies -------------------------------------------------------------------
@@ -60,11 +104,14 @@ def _success(fmt: Format, change: Callable[[Fields], Fields]) -> Edit:
 
 
 def _entries(data: Fields, change: Callable[[Fields], Fields]) -> Fields:
-    """`data` with each stop-list entry replaced by `change(entry)` (other answers unchanged)."""
+    """`data` with each stop-list entry replaced by `change(entry)` (other answers unchanged).
+
+    The entries are changed as they are encoded (`Mapped`): a million are not copied first.
+    """
     found = data.get("data")
-    if not isinstance(found, list):
+    if not isinstance(found, Sequence) or isinstance(found, str):
         return data
-    return {**data, "data": [change(dict(entry)) for entry in found if isinstance(entry, dict)]}
+    return {**data, "data": Mapped(found, change)}
 
 
 def _field(name: str, change: Callable[[Value], Value]) -> Callable[[Fields], Fields]:
@@ -151,15 +198,17 @@ def _xml_cut(one: Draft) -> Draft:
     return dataclasses.replace(one, cut=True) if one.fmt == "xml" else one
 
 
-ERROR_STATUS = frozenset({"stop-list-error-status", "rental-status-error-status"})
-XML_MEDIA_TYPE = frozenset(
-    {
-        "stop-list-xml-media-type",
-        "stop-list-error-xml-media-type",
-        "rental-status-xml-media-type",
-        "rental-status-error-xml-media-type",
-    }
+ERROR_STATUS = (
+    Place(STOP_LIST, "error", "status"),
+    Place(RENTAL_STATUS, "error", "status"),
 )
+"""The HTTP status of every error answer (the docs show error bodies, not their status)."""
+XML_MEDIA_TYPE = tuple(
+    Place(operation, answer, "media-type", "xml")
+    for operation in (STOP_LIST, RENTAL_STATUS)
+    for answer in ("success", "error")
+)
+"""The media type of every XML answer (the docs show XML bodies, not their media type)."""
 SCHEMA = "response_schema_conformance"
 
 CATALOGUE: Mapping[str, Drift] = {
@@ -191,7 +240,7 @@ CATALOGUE: Mapping[str, Drift] = {
             "`createdAt` becomes ISO 8601 with an offset (JSON)",
             SCHEMA,
             "assumption",
-            frozenset({"created-at-format"}),
+            (Place(STOP_LIST, "success", "field", "json", "/data/*/createdAt"),),
             edit=_success("json", _iso_dates),
         ),
         Drift(
@@ -199,7 +248,7 @@ CATALOGUE: Mapping[str, Drift] = {
             "stop-list numbers become national, `06...` (JSON)",
             SCHEMA,
             "assumption",
-            frozenset({"phone-number-format"}),
+            (Place(STOP_LIST, "success", "field", "json", "/data/*/phoneNumber"),),
             edit=_success("json", _national_numbers),
         ),
         Drift(
@@ -271,7 +320,7 @@ CATALOGUE: Mapping[str, Drift] = {
             "`nbData` no longer counts the entries of `data` (JSON)",
             "nb_data_consistency",
             "assumption",
-            frozenset({"nb-data-count"}),
+            (Place(STOP_LIST, "success", "field", "json", "/nbData"),),
             edit=_success("json", _miscounted),
         ),
         Drift(

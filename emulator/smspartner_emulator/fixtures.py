@@ -1,4 +1,4 @@
-"""The emulator's data: API keys, the stop list and the rentals, loaded and validated once.
+"""The emulator's data: API keys, the stop list, the rentals and extra sections, checked once.
 
 A fixtures file mirrors the wire format (same field names as the answers) so that an author
 can paste a real answer into it. The checks keep what encoding an answer needs (types, text
@@ -6,6 +6,19 @@ that XML can carry, unique keys, ids and tokens) and nothing more: values are no
 formats the docs show (a phone number, a date, a decimal string may be anything a recording
 holds). Everything is checked at load time, so a request never meets a value it cannot encode;
 every problem is reported as one line naming the file and the place.
+
+The file (YAML, read by `safe_yaml`: no aliases, bounded integers and nesting, at most
+MAX_FIXTURES_BYTES, a regular file only):
+
+- `api_keys` (required): the keys accepted in `apiKey`, at least one;
+- `stop_list` (optional, empty when absent): the entries of GET /stop-sms/list, in order;
+- `rentals` (optional, empty when absent): the answers of GET /location/status;
+- any other top-level section is kept as plain data in `Fixtures.extra` (by its name), for
+  the routes a test adds (`create_app(routes=...)`, see `smspartner_emulator.app`): a
+  fixtures file for a new endpoint carries its data next to the documented ones.
+
+`synthetic_stop_list(n)` is a stop list of `n` entries computed on demand (no memory per
+entry), with numbers no real person has: see its docstring. `--stop-list-size N` uses it.
 """
 
 from __future__ import annotations
@@ -13,22 +26,28 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, TypeVar
+from types import MappingProxyType
+from typing import Any, TypeVar, overload
 
-import yaml
+from smspartner_emulator.files import InputFileError, read_text
+from smspartner_emulator.limits import MAX_STOP_LIST_SIZE
+from smspartner_emulator.safe_yaml import YamlError, load_yaml
 
-MAX_FIXTURES_BYTES = 16 * 1024 * 1024
-"""A fixtures file larger than this is refused (the built-in one is 4 KB)."""
+MAX_FIXTURES_BYTES = 128 * 1024 * 1024
+"""A fixtures file larger than this is refused (a 1,000,000-entry stop list takes ~80 MB)."""
 STATUS_CODES = frozenset({0, 1, 2, 3, 5})
 """Rental status codes the docs list (4 is not documented)."""
+REQUIRED_SECTIONS = ("api_keys",)
+OPTIONAL_SECTIONS = ("stop_list", "rentals")
 
 # Characters XML 1.0 forbids even inside CDATA, plus CR, which every XML parser turns into LF:
 # a fixture string with one could not be sent identically in XML and JSON.
 _XML_INVALID = re.compile("[^\t\n\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_STOP_KEYS = frozenset({"id", "phoneNumber", "createdAt"})
 
 T = TypeVar("T")
 
@@ -90,13 +109,97 @@ class Rental:
     phone_numbers: str
 
 
+SYNTHETIC_COUNTRY_CODE = "999"
+"""The ITU's spare country code 999 (reserved, assigned to no country or service): numbers
+`+999...` are valid E.164 shapes that no real person has."""
+SYNTHETIC_START = dt.date(2015, 1, 1)
+
+
+CLOCK = [f"{minute // 60:02d}:{minute % 60:02d}:00" for minute in range(1440)]
+
+
+@functools.lru_cache(maxsize=8)
+def _day_text(day: int) -> str:
+    return (SYNTHETIC_START + dt.timedelta(days=day)).isoformat()
+
+
+@dataclass(frozen=True)
+class SyntheticStopList(Sequence[StopEntry]):
+    """A stop list of `size` entries computed on demand: nothing is stored per entry.
+
+    Entry `i` (from 0) has id `i + 1`, the number `+999` followed by `i` on 10 digits
+    (`+9990000000000`, `+9990000000001`...: the ITU's spare country code, so no real person's
+    number, yet valid for the pattern `^\\+[0-9]{6,15}$`) and a date one minute after the
+    previous entry's, from 2015-01-01 00:00:00. The same size always gives the same list.
+    """
+
+    size: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.size <= MAX_STOP_LIST_SIZE:
+            raise ValueError(f"stop list size must be 0 to {MAX_STOP_LIST_SIZE:,}, got {self.size}")
+
+    def __len__(self) -> int:
+        return self.size
+
+    @staticmethod
+    def entry(index: int) -> StopEntry:
+        day, minute = divmod(index, 1440)
+        return StopEntry(
+            id=index + 1,
+            phone_number=f"+{SYNTHETIC_COUNTRY_CODE}{index:010d}",
+            created_at=f"{_day_text(day)} {CLOCK[minute]}",
+        )
+
+    @overload
+    def __getitem__(self, index: int) -> StopEntry: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[StopEntry]: ...
+
+    def __getitem__(self, index: int | slice) -> StopEntry | list[StopEntry]:
+        if isinstance(index, slice):
+            return [self.entry(i) for i in range(*index.indices(self.size))]
+        if index < 0:
+            index += self.size
+        if not 0 <= index < self.size:
+            raise IndexError("stop list index out of range")
+        return self.entry(index)
+
+    def __iter__(self) -> Iterator[StopEntry]:
+        return map(self.entry, range(self.size))
+
+    def days(self, start: int, stop: int) -> Iterator[tuple[int, int, int, str]]:
+        """Entries `start:stop` by day: (first, stop, index of the day's first entry, date)."""
+        start, stop, _ = slice(start, stop).indices(self.size)
+        index = start
+        while index < stop:
+            day, minute = divmod(index, 1440)
+            last = min(stop, index - minute + 1440)
+            yield index, last, index - minute, _day_text(day)
+            index = last
+
+
+def synthetic_stop_list(size: int) -> SyntheticStopList:
+    """A deterministic stop list of `size` entries with fictional numbers (see the class)."""
+    return SyntheticStopList(size)
+
+
 @dataclass(frozen=True, slots=True)
 class Fixtures:
-    """Everything the emulator answers from. Build it in code or load it from YAML."""
+    """Everything the emulator answers from. Build it in code or load it from YAML.
+
+    `stop_list` is any sequence of `StopEntry` (a tuple, or a `SyntheticStopList`); `extra`
+    holds the file's other top-level sections as plain data, by name, for added routes.
+    """
 
     api_keys: tuple[str, ...]
-    stop_list: tuple[StopEntry, ...] = ()
+    stop_list: Sequence[StopEntry] = ()
     rentals: tuple[Rental, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    _checked: bool = field(default=False, init=False, repr=False, compare=False, hash=False)
+    """Set on what the checks built (`load_fixtures`...): not checked twice. A copy made
+    with `dataclasses.replace` is checked again."""
 
     def rental(self, status_code: int) -> Rental:
         """The first rental with this status code (handy in tests)."""
@@ -119,12 +222,17 @@ class _Reader:
         where = f"{place}: " if place else ""
         return FixturesError(f"{self.source}: {where}{problem}")
 
-    def mapping(self, value: object, place: str, keys: Sequence[str]) -> Mapping[str, Any]:
+    def mapping(
+        self, value: object, place: str, keys: Sequence[str], *, open_ended: bool = False
+    ) -> Mapping[str, Any]:
+        """A mapping holding `keys`; no other key unless `open_ended`."""
         if not isinstance(value, dict):
             raise self.fail(place, f"expected a mapping, got {_describe(value)}")
-        for key in value:
-            if key not in keys:
-                raise self.fail(place, f"unknown key {_short(key)} (expected {', '.join(keys)})")
+        if not open_ended:
+            for key in value:
+                if key not in keys:
+                    shown = ", ".join(keys)
+                    raise self.fail(place, f"unknown key {_short(key)} (expected {shown})")
         for key in keys:
             if key not in value:
                 raise self.fail(place, f"missing key {key!r}")
@@ -260,26 +368,66 @@ def _rental(reader: _Reader, raw: object, place: str) -> Rental:
     )
 
 
+def _stop_list(reader: _Reader, value: object) -> tuple[StopEntry, ...]:
+    """The stop list's entries: one quick pass, and the detailed checks only on a problem."""
+    raw = reader.items(value, "stop_list")
+    entries: list[StopEntry] = []
+    append = entries.append
+    for item in raw:
+        if type(item) is not dict or item.keys() != _STOP_KEYS:
+            break
+        ident, phone, created = item["id"], item["phoneNumber"], item["createdAt"]
+        if type(ident) is not int or type(phone) is not str or type(created) is not str:
+            break
+        append(StopEntry(ident, phone, created))
+    else:
+        texts = "\t".join(
+            text for entry in entries for text in (entry.phone_number, entry.created_at)
+        )
+        ids = {entry.id for entry in entries}
+        if _XML_INVALID.search(texts) is None and len(ids) == len(entries):
+            return tuple(entries)
+    # Something is wrong: the entry-by-entry checks name the first problem and its place.
+    stops = tuple(
+        _stop_entry(reader, item, f"stop_list[{index}]") for index, item in enumerate(raw)
+    )
+    reader.unique([stop.id for stop in stops], "stop_list[{}].id", str)
+    return stops
+
+
+def _extra(reader: _Reader, top: Mapping[Any, Any]) -> Mapping[str, Any]:
+    known = (*REQUIRED_SECTIONS, *OPTIONAL_SECTIONS)
+    extra: dict[str, Any] = {}
+    for name, value in top.items():
+        if not isinstance(name, str) or not name:
+            raise reader.fail("", f"section name {_short(name)}: expected a non-empty string")
+        if name not in known:
+            extra[name] = value
+    return MappingProxyType(extra)
+
+
 def fixtures_from_data(data: object, source: str) -> Fixtures:
     """Validate parsed YAML (plain dicts/lists) and build the Fixtures; raise FixturesError."""
     reader = _Reader(source)
-    top = reader.mapping(data, "", ("api_keys", "stop_list", "rentals"))
+    top = reader.mapping(data, "", REQUIRED_SECTIONS, open_ended=True)
+    extra = _extra(reader, top)
     keys = tuple(
         reader.string(key, f"api_keys[{index}]", non_empty=True)
         for index, key in enumerate(reader.items(top["api_keys"], "api_keys", non_empty=True))
     )
-    stops = tuple(
-        _stop_entry(reader, entry, f"stop_list[{index}]")
-        for index, entry in enumerate(reader.items(top["stop_list"], "stop_list"))
-    )
+    stops = _stop_list(reader, top.get("stop_list", []))
     rentals = tuple(
         _rental(reader, entry, f"rentals[{index}]")
-        for index, entry in enumerate(reader.items(top["rentals"], "rentals"))
+        for index, entry in enumerate(reader.items(top.get("rentals", []), "rentals"))
     )
     reader.unique(keys, "api_keys[{}]", lambda _: "(a key: not shown)")
-    reader.unique([stop.id for stop in stops], "stop_list[{}].id", str)
     reader.unique([rental.token for rental in rentals], "rentals[{}].token", _short)
-    return Fixtures(api_keys=keys, stop_list=stops, rentals=rentals)
+    return _mark_checked(Fixtures(api_keys=keys, stop_list=stops, rentals=rentals, extra=extra))
+
+
+def _mark_checked(fixtures: Fixtures) -> Fixtures:
+    object.__setattr__(fixtures, "_checked", True)
+    return fixtures
 
 
 def fixtures_to_data(fixtures: Fixtures) -> dict[str, Any]:
@@ -291,6 +439,7 @@ def fixtures_to_data(fixtures: Fixtures) -> dict[str, Any]:
             for s in fixtures.stop_list
         ],
         "rentals": [_rental_data(rental) for rental in fixtures.rentals],
+        **fixtures.extra,
     }
 
 
@@ -327,39 +476,49 @@ def _rental_data(rental: Rental) -> dict[str, Any]:
 
 
 def check_fixtures(fixtures: Fixtures, source: str = "fixtures") -> Fixtures:
-    """Run the file checks on fixtures built in code (round trip through the plain form)."""
+    """Run the file checks on fixtures built in code (round trip through the plain form).
+
+    Fixtures the checks built (a loaded file) are returned as they are; a `SyntheticStopList`
+    is kept as it is (it is correct by construction, and a million entries are not worth a
+    round trip).
+    """
+    if fixtures._checked:
+        return fixtures
+    if isinstance(fixtures.stop_list, SyntheticStopList):
+        checked = fixtures_from_data(fixtures_to_data(replace_stop_list(fixtures, ())), source)
+        return replace_stop_list(checked, fixtures.stop_list)
     return fixtures_from_data(fixtures_to_data(fixtures), source)
 
 
-def parse_fixtures(text: str, source: str) -> Fixtures:
+def replace_stop_list(fixtures: Fixtures, stop_list: Sequence[StopEntry]) -> Fixtures:
+    """The same fixtures with another stop list (still checked if they were, when the new
+    list is a synthetic one, correct by construction)."""
+    replaced = Fixtures(fixtures.api_keys, stop_list, fixtures.rentals, fixtures.extra)
+    if fixtures._checked and isinstance(stop_list, SyntheticStopList):
+        _mark_checked(replaced)
+    return replaced
+
+
+def parse_fixtures(text: str | bytes, source: str) -> Fixtures:
     """Parse YAML text and validate it."""
     try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or type(exc).__name__
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-        raise FixturesError(f"{source}: invalid YAML: {where}{problem}") from None
+        data = load_yaml(text, source)
+    except YamlError as exc:
+        raise FixturesError(str(exc)) from None
     return fixtures_from_data(data, source)
 
 
 def load_fixtures(path: str | Path) -> Fixtures:
-    """Load a fixtures YAML file; any problem is a FixturesError with a one-line message."""
-    source = str(path)
+    """Load a fixtures YAML file; any problem is a FixturesError with a one-line message.
+
+    The file must be a regular file (a FIFO, device or directory is refused without being
+    read) of at most MAX_FIXTURES_BYTES, in UTF-8.
+    """
     try:
-        with Path(path).open("rb") as handle:
-            raw = handle.read(MAX_FIXTURES_BYTES + 1)
-    except OSError as exc:
-        raise FixturesError(
-            f"{source}: cannot read: {exc.strerror or type(exc).__name__}"
-        ) from None
-    if len(raw) > MAX_FIXTURES_BYTES:
-        raise FixturesError(f"{source}: larger than {MAX_FIXTURES_BYTES // 2**20} MiB")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise FixturesError(f"{source}: not UTF-8 (byte {exc.start})") from None
-    return parse_fixtures(text, source)
+        text = read_text(path, MAX_FIXTURES_BYTES)
+    except InputFileError as exc:
+        raise FixturesError(str(exc)) from None
+    return parse_fixtures(text, str(path))
 
 
 @functools.cache

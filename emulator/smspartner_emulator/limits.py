@@ -18,6 +18,8 @@ MAX_HEAD_BYTES = 64 * 1024
 """Request line and headers, in bytes (the longest the fuzzed queries of a contract run need)."""
 MAX_HEADERS = 100
 """Header fields in one request."""
+MAX_STOP_LIST_SIZE = 10_000_000
+"""Largest synthetic stop list (`--stop-list-size`)."""
 
 
 @dataclass(frozen=True)

@@ -52,11 +52,14 @@ class RunningEmulator:
 
 
 @contextmanager
-def started_emulator(*args: str, stderr: IO[str] | None = None) -> Iterator[RunningEmulator]:
+def started_emulator(
+    *args: str, stderr: IO[str] | None = None, startup_timeout: float = STARTUP_TIMEOUT
+) -> Iterator[RunningEmulator]:
     """The CLI on 127.0.0.1 and a free port, with `args` added; stderr to `stderr` or dropped.
 
     EmulatorStartError (one line, with the child's last stderr line when it is ours to read)
-    if it does not print its URL within STARTUP_TIMEOUT seconds.
+    if it does not print its URL within `startup_timeout` seconds (a big `--fixtures` file
+    takes a while: about 2 s per 100,000 entries).
     """
     command = [*COMMAND, "--host", "127.0.0.1", "--port", "0", *args]
     environment = {**os.environ, PARENT_ENV: str(os.getpid())}
@@ -70,7 +73,7 @@ def started_emulator(*args: str, stderr: IO[str] | None = None) -> Iterator[Runn
             env=environment,
         )
         try:
-            url = _read_url(process)
+            url = _read_url(process, startup_timeout)
         except EmulatorStartError as exc:
             _stop(process)
             detail = _last_line(scratch if stderr is None else None)
@@ -81,9 +84,9 @@ def started_emulator(*args: str, stderr: IO[str] | None = None) -> Iterator[Runn
             _stop(process)
 
 
-def _read_url(process: subprocess.Popen[str]) -> str:
+def _read_url(process: subprocess.Popen[str], timeout: float) -> str:
     assert process.stdout is not None
-    ready, _, _ = select.select([process.stdout], [], [], STARTUP_TIMEOUT)
+    ready, _, _ = select.select([process.stdout], [], [], timeout)
     line = process.stdout.readline() if ready else ""
     if not line.startswith(ANNOUNCE):
         if line:
@@ -94,7 +97,7 @@ def _read_url(process: subprocess.Popen[str]) -> str:
             except subprocess.TimeoutExpired:
                 why = "output closed without a URL line"
         else:
-            why = f"no URL line in {STARTUP_TIMEOUT:g} s"
+            why = f"no URL line in {timeout:g} s"
         raise EmulatorStartError(f"the emulator did not start ({why})")
     return line.removeprefix(ANNOUNCE).strip().rstrip("/")
 

@@ -1,4 +1,22 @@
-"""The emulator's HTTP server protocol: uvicorn's httptools protocol with hard limits.
+"""Every use of uvicorn's internals, in one place: the limited protocol and the CLI's server.
+
+The rest of the emulator uses uvicorn's public surface only (`uvicorn.Config`,
+`uvicorn.Server(config).run(sockets=...)`). What this module relies on beyond it, all checked
+by `emulator/tests/test_uvicorn_coupling.py`, which fails with a message saying what changed
+when a uvicorn release changes it underneath:
+
+- `uvicorn.protocols.http.httptools_impl.HttpToolsProtocol`: subclassed; `__init__`,
+  `connection_made`, `connection_lost`, `data_received` (a copy of uvicorn's, with the size
+  cap: COPIED records the hash of the version copied), `_should_upgrade`,
+  `on_message_begin`, `on_headers_complete`, `on_message_complete` overridden; its
+  `_unset_keepalive_if_required`, `send_400_response` called and its attributes `parser`,
+  `logger`, `loop`, `transport`, `flow`, `connections`, `app`, `scope`, `headers`, `cycle`
+  used; `RequestResponseCycle.disconnected` and `.response_complete`;
+  `uvicorn.server.ServerState`;
+- `uvicorn.Server`: subclassed by `EmulatorServer` (`startup(sockets)` and
+  `capture_signals()` overridden, `handle_exit` used), and its `started` and `should_exit`
+  attributes read and set (`server_started`, `stop_server`);
+- `uvicorn.config.LOGGING_CONFIG` (`logging_config()`).
 
 What uvicorn 0.54 bounds by itself, and what it does not:
 
@@ -20,15 +38,20 @@ connections a request gets HTTP 503 with the envelope and the connection is clos
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import copy
 import functools
 import logging
+import signal
 import socket
 import struct
+from collections.abc import Generator
 from typing import Any, ClassVar
 
 import httptools
+import uvicorn
 from starlette.responses import Response
-from uvicorn.config import Config
+from uvicorn.config import LOGGING_CONFIG, Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
@@ -42,6 +65,54 @@ FEED_SLICE = 4096
 """Bytes given to the parser at once: the head cap is exact to within this much."""
 
 LOGGER = logging.getLogger("smspartner_emulator.limits")
+SHUTDOWN_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+COPIED = {
+    "HttpToolsProtocol.data_received": (
+        "uvicorn 0.54.0",
+        "02c2572f1df559070eba7f206a3f7e251782f5af4aaae194fc1ffb67f24c3873",
+    ),
+}
+"""uvicorn methods copied (and changed) here: the version copied, the SHA-256 of its source
+(`inspect.getsource`, dedented). A different hash means uvicorn changed the method: compare the
+two, carry the change over to the copy, then record the new hash."""
+OVERRIDDEN: dict[str, dict[str, tuple[str, ...]]] = {
+    "HttpToolsProtocol": {
+        "__init__": ("self", "config", "server_state", "app_state", "_loop"),
+        "connection_made": ("self", "transport"),
+        "connection_lost": ("self", "exc"),
+        "data_received": ("self", "data"),
+        "_should_upgrade": ("self",),
+        "on_message_begin": ("self",),
+        "on_headers_complete": ("self",),
+        "on_message_complete": ("self",),
+        "_unset_keepalive_if_required": ("self",),
+        "send_400_response": ("self", "msg"),
+    },
+    "Server": {
+        "startup": ("self", "sockets"),
+        "capture_signals": ("self",),
+        "handle_exit": ("self", "sig", "frame"),
+    },
+}
+"""uvicorn methods overridden or called here, with the parameters they are expected to have."""
+ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "HttpToolsProtocol": (
+        "parser",
+        "logger",
+        "loop",
+        "transport",
+        "flow",
+        "connections",
+        "app",
+        "scope",
+        "headers",
+        "cycle",
+    ),
+    "RequestResponseCycle": ("disconnected", "response_complete"),
+    "Server": ("started", "should_exit"),
+}
+"""Attributes of uvicorn's objects read or set here (each assigned in uvicorn's own code)."""
 
 
 def _raw_refusal(status: int, reason: str, code: int, message: str) -> bytes:
@@ -103,8 +174,14 @@ class LimitedHttpToolsProtocol(HttpToolsProtocol):
         self._unset_keepalive_if_required()
         if self._refused:
             return
+        if len(data) <= FEED_SLICE:  # the usual case: a whole request, or a part of one
+            if self._feed(data) and self._in_head:
+                self._head_bytes += len(data)
+                if self._head_bytes > self.limits.max_head_bytes:
+                    self._refuse("request head over the size limit")
+            return
         for start in range(0, len(data), FEED_SLICE):
-            piece = data if len(data) <= FEED_SLICE else data[start : start + FEED_SLICE]
+            piece = data[start : start + FEED_SLICE]
             if not self._feed(piece):
                 return
             if self._in_head:
@@ -224,3 +301,45 @@ def limited_protocol(limits: Limits) -> type[LimitedHttpToolsProtocol]:
 
     Configured.limits = limits
     return Configured
+
+
+# ---- the CLI's server -----------------------------------------------------------------------
+
+
+class EmulatorServer(uvicorn.Server):
+    """uvicorn's server, announcing the URL once listening and exiting 0 on a signal."""
+
+    def __init__(self, config: uvicorn.Config, announce: str) -> None:
+        super().__init__(config)
+        self.announce = announce
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            print(self.announce, flush=True)
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Generator[None, None, None]:
+        # uvicorn re-raises the caught signal after shutting down, which would end the
+        # process by that signal; a graceful stop on request is a success here.
+        originals = {sig: signal.signal(sig, self.handle_exit) for sig in SHUTDOWN_SIGNALS}
+        try:
+            yield
+        finally:
+            for sig, handler in originals.items():
+                signal.signal(sig, handler)
+
+
+def server_started(server: uvicorn.Server) -> bool:
+    """Whether the server listens (it sets `started` once its sockets serve)."""
+    return bool(server.started)
+
+
+def stop_server(server: uvicorn.Server) -> None:
+    """Ask the server to stop (it finishes in-flight requests first)."""
+    server.should_exit = True
+
+
+def logging_config() -> dict[str, Any]:
+    """uvicorn's default logging configuration (a copy), for the command."""
+    return copy.deepcopy(LOGGING_CONFIG)

@@ -162,9 +162,12 @@ def resolve(name: str) -> Scenario:
 
 
 def preferred(headers: Iterable[tuple[bytes, bytes]]) -> str | None:
-    """The `scenario` preference of a request's `Prefer` headers (the first one wins), or None."""
+    """The `scenario` preference of a request's `Prefer` headers (the first one wins), or None.
+
+    Header names are lowercase, as ASGI servers give them.
+    """
     for name, value in headers:
-        if name.lower() != b"prefer":
+        if name != b"prefer":
             continue
         for preference in value.decode("latin-1").split(","):
             token, equals, word = preference.split(";", 1)[0].partition("=")

@@ -238,7 +238,13 @@ class RawAnswer:
     body: bytes
 
 
-async def call_asgi(app: ASGIApp, method: str, path: str, query: bytes = b"") -> RawAnswer:
+async def call_asgi(
+    app: ASGIApp,
+    method: str,
+    path: str,
+    query: bytes = b"",
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> RawAnswer:
     """One request straight into the ASGI app: any method, path and query bytes, no client."""
     scope: Scope = {
         "type": "http",
@@ -250,7 +256,7 @@ async def call_asgi(app: ASGIApp, method: str, path: str, query: bytes = b"") ->
         "raw_path": path.encode("utf-8", "surrogatepass"),
         "query_string": query,
         "root_path": "",
-        "headers": [(b"host", b"emulator")],
+        "headers": [(b"host", b"emulator"), *headers],
         "server": ("127.0.0.1", 8000),
         "client": ("127.0.0.1", 40000),
     }
@@ -270,8 +276,8 @@ async def call_asgi(app: ASGIApp, method: str, path: str, query: bytes = b"") ->
     await app(scope, receive, send)
     start, *bodies = messages
     assert start["type"] == "http.response.start"
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
-    return RawAnswer(start["status"], headers, b"".join(m.get("body", b"") for m in bodies))
+    sent = {k.decode("latin-1"): v.decode("latin-1") for k, v in start["headers"]}
+    return RawAnswer(start["status"], sent, b"".join(m.get("body", b"") for m in bodies))
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 """The drift catalogue: what each drift promises the contract run, and what it does to answers.
 
-The promises (check, category, ledger ids) are the contract run's names, fixed with the lead
-developer; each drift's effect is checked on the emulator's answers, in-process.
+The promises (check, category, and for a refuted guess the places in the docs' terms) are
+fixed with the lead developer; which of the spec's guesses sit at those places is the contract
+tests' business (the emulator knows nothing of the spec). Each drift's effect is checked on
+the emulator's answers, in-process.
 """
 
 from __future__ import annotations
@@ -14,26 +16,34 @@ from typing import Any
 import httpx
 import pytest
 from smspartner_emulator import CATALOGUE, Drift, create_app
+from smspartner_emulator.drift import Place
 from starlette.applications import Starlette
 
 DEMO_KEY = "demo-api-key"
 DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
 XmlTree = Callable[[bytes | str], list[Any]]
-ERROR_STATUS = {"stop-list-error-status", "rental-status-error-status"}
+STOPS = "GET /stop-sms/list"
+RENTAL = "GET /location/status"
+ERROR_STATUS = {Place(STOPS, "error", "status"), Place(RENTAL, "error", "status")}
 XML_MEDIA = {
-    "stop-list-xml-media-type",
-    "stop-list-error-xml-media-type",
-    "rental-status-xml-media-type",
-    "rental-status-error-xml-media-type",
+    Place(STOPS, "success", "media-type", "xml"),
+    Place(STOPS, "error", "media-type", "xml"),
+    Place(RENTAL, "success", "media-type", "xml"),
+    Place(RENTAL, "error", "media-type", "xml"),
 }
 SCHEMA = "response_schema_conformance"
 
-PROMISES: dict[str, tuple[str, str, set[str]]] = {
+
+def field(pointer: str) -> set[Place]:
+    return {Place(STOPS, "success", "field", "json", pointer)}
+
+
+PROMISES: dict[str, tuple[str, str, set[Place]]] = {
     "field_renamed": (SCHEMA, "breaking", set()),
     "field_removed": (SCHEMA, "breaking", set()),
     "field_retyped": (SCHEMA, "breaking", set()),
-    "date_format_changed": (SCHEMA, "assumption", {"created-at-format"}),
-    "phone_format_changed": (SCHEMA, "assumption", {"phone-number-format"}),
+    "date_format_changed": (SCHEMA, "assumption", field("/data/*/createdAt")),
+    "phone_format_changed": (SCHEMA, "assumption", field("/data/*/phoneNumber")),
     "success_flag_retyped": (SCHEMA, "breaking", set()),
     "success_flag_flipped": (SCHEMA, "breaking", set()),
     "error_status_changed": ("status_code_conformance", "assumption", ERROR_STATUS),
@@ -43,7 +53,7 @@ PROMISES: dict[str, tuple[str, str, set[str]]] = {
     "auth_not_enforced": ("documented_error_codes", "breaking", set()),
     "xml_entry_order_changed": (SCHEMA, "breaking", set()),
     "xml_malformed": (SCHEMA, "breaking", set()),
-    "nb_data_inconsistent": ("nb_data_consistency", "assumption", {"nb-data-count"}),
+    "nb_data_inconsistent": ("nb_data_consistency", "assumption", field("/nbData")),
     "errors_as_200": (SCHEMA, "assumption", ERROR_STATUS),
     "xml_media_type_changed": ("content_type_conformance", "assumption", XML_MEDIA),
     "field_added": ("additive_drift", "additive", set()),
@@ -53,28 +63,55 @@ PROMISES: dict[str, tuple[str, str, set[str]]] = {
 
 def test_the_catalogue_makes_the_agreed_promises() -> None:
     assert list(CATALOGUE) == list(PROMISES)
-    for name, (check, category, assumptions) in PROMISES.items():
+    for name, (check, category, places) in PROMISES.items():
         drift = CATALOGUE[name]
         assert drift.name == name
-        assert (drift.expected_check, drift.category, set(drift.assumptions)) == (
+        assert (drift.expected_check, drift.category, set(drift.refutes)) == (
             check,
             category,
-            assumptions,
+            places,
         ), name
+        assert len(drift.refutes) == len(places), f"{name}: a place given twice"
         assert drift.description
         assert "\n" not in drift.description
-        assert isinstance(drift.assumptions, frozenset)
+        assert isinstance(drift.refutes, tuple)
     with pytest.raises(dataclasses.FrozenInstanceError):
         CATALOGUE["field_added"].category = "breaking"  # type: ignore[misc]
 
 
 @pytest.mark.parametrize(
-    ("category", "assumptions"),
-    [("assumption", frozenset()), ("breaking", frozenset({"x"})), ("odd", frozenset())],
+    ("category", "refutes"),
+    [("assumption", ()), ("breaking", (Place(STOPS, "error", "status"),)), ("odd", ())],
 )
-def test_a_drift_is_consistent(category: Any, assumptions: frozenset[str]) -> None:
+def test_a_drift_is_consistent(category: Any, refutes: tuple[Place, ...]) -> None:
     with pytest.raises(ValueError, match="x-drift"):
-        Drift("x-drift", "d", "check", category, assumptions)
+        Drift("x-drift", "d", "check", category, refutes)
+
+
+@pytest.mark.parametrize(
+    "place",
+    [
+        dict(operation="stop-sms/list", answer="error", aspect="status"),
+        dict(operation=STOPS, answer="other", aspect="status"),
+        dict(operation=STOPS, answer="error", aspect="body"),
+        dict(operation=STOPS, answer="error", aspect="status", media="json"),
+        dict(operation=STOPS, answer="success", aspect="field", media="json"),
+        dict(operation=STOPS, answer="success", aspect="field", media="json", pointer="nbData"),
+        dict(operation=STOPS, answer="success", aspect="media-type"),
+        dict(operation=STOPS, answer="success", aspect="media-type", media="xml", pointer="/a"),
+    ],
+)
+def test_a_place_is_consistent(place: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="Place"):
+        Place(**place)
+
+
+def test_places_are_in_the_docs_terms_only() -> None:
+    """No ledger id (a spec's name) in the catalogue: places name operations and fields."""
+    for drift in CATALOGUE.values():
+        for place in drift.refutes:
+            assert place.operation in {STOPS, RENTAL}
+            assert place.media in {"json", "xml", None}
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -12,7 +13,8 @@ import pytest
 from smspartner_client.redact import Redactor
 from smspartner_emulator import create_app, default_fixtures
 from smspartner_emulator.answers import build_answers
-from smspartner_emulator.middleware import Guard
+from smspartner_emulator.app import AccessLogStream
+from smspartner_emulator.middleware import BufferedAccessLog, Guard
 from starlette.types import Receive, Scope, Send
 
 SECRET = "s3cr3t-K3y/+&="  # noqa: S105 (a fake key the logs must hide)
@@ -59,7 +61,7 @@ async def test_the_key_never_reaches_the_log(
     assert line.startswith(f"GET {path}?")
     assert "apiKey=***" in line
     assert f" {answer.status} " in line
-    assert line.endswith("ms")
+    assert line.endswith("ms scenario=none")
     for record in caplog.records:
         for form in SECRET_FORMS:
             assert form not in record.getMessage()
@@ -179,3 +181,68 @@ async def test_guard_answers_an_envelope_without_traceback(
     (record,) = [r for r in caplog.records if r.name == "smspartner_emulator.errors"]
     assert record.getMessage() == "unhandled RuntimeError while answering /v1/stop-sms/list"
     assert record.exc_info is None
+
+
+@pytest.mark.parametrize(
+    ("prefer", "shown"),
+    [
+        (None, "none"),
+        ("rate_limited", "rate_limited"),
+        ("field_renamed+xml_malformed", "field_renamed+xml_malformed"),
+        ("not-a-scenario", "(unknown)"),
+    ],
+)
+async def test_the_access_log_names_the_scenario_that_answered(
+    caplog: pytest.LogCaptureFixture, asgi_call: Call, prefer: str | None, shown: str
+) -> None:
+    app = create_app()
+    app.state.emulator.scenario = "field_added"  # the app's own: a request may name another
+    caplog.set_level(logging.INFO, logger=ACCESS)
+    headers = [] if prefer is None else [(b"prefer", f"scenario={prefer}".encode())]
+    answer = await asgi_call(app, "GET", "/v1/nowhere", b"", headers)
+    (line,) = [r.getMessage() for r in caplog.records if r.name == ACCESS]
+    expected = "field_added" if prefer is None else shown
+    assert line.endswith(f"ms scenario={expected}"), line
+    assert f" {answer.status} " in line
+
+
+class Stream:
+    """A stream that counts its writes."""
+
+    def __init__(self) -> None:
+        self.writes: list[str] = []
+        self.flushes = 0
+
+    def write(self, text: str) -> int:
+        self.writes.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.flushes += 1
+
+
+async def test_the_commands_access_log_is_written_in_batches(asgi_call: Call) -> None:
+    """Counted: 50 requests, one write; each line as the command's other log lines look."""
+    stream = Stream()
+    base = default_fixtures()
+    app = create_app(
+        dataclasses.replace(base, api_keys=(SECRET,)), access_log=AccessLogStream(stream)
+    )
+    log = app.state.emulator.access_log
+    assert isinstance(log, BufferedAccessLog)
+    for _ in range(50):
+        await asgi_call(app, "GET", "/v1/stop-sms/list", f"apiKey={encoded(SECRET)}".encode())
+    assert stream.writes == []  # nothing written per request
+    log.flush()
+    (text,) = stream.writes
+    lines = text.splitlines()
+    assert len(lines) == 50
+    pattern = (
+        r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} INFO smspartner_emulator\.access: "
+        r"GET /v1/stop-sms/list\?apiKey=\*\*\* 200 \d+\.\d\dms scenario=none$"
+    )
+    assert all(re.match(pattern, line) for line in lines), lines[0]
+    for form in SECRET_FORMS:
+        assert form not in text
+    log.flush()
+    assert len(stream.writes) == 1  # nothing pending, nothing written

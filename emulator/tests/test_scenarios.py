@@ -244,7 +244,7 @@ def test_built_answer_sets_are_bounded() -> None:
                 assert response.status_code == 404, name
 
     asyncio.run(play_all())
-    assert app.state.emulator._play.cache_info().currsize <= SCENARIOS_CACHED
+    assert len(app.state.emulator.cached()) <= SCENARIOS_CACHED
 
 
 def test_the_cli_lists_the_scenarios(cli: Cli) -> None:
