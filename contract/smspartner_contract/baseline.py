@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from smspartner_emulator.recording import read_regular_file
+from smspartner_emulator.files import InputFileError, read_regular
 
 FORMAT = "smspartner-accepted-drift/2"
 MAX_BASELINE_BYTES = 4 * 1024 * 1024
@@ -171,7 +171,10 @@ def parse_baseline(data: Any, path: Path) -> Baseline:
 
 def load_baseline(path: Path) -> Baseline:
     """Read an accepted-drift file (a regular file, at most 4 MiB)."""
-    raw = read_regular_file(path, MAX_BASELINE_BYTES, BaselineError)
+    try:
+        raw = read_regular(path, MAX_BASELINE_BYTES)
+    except InputFileError as exc:
+        raise BaselineError(str(exc)) from None
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError) as exc:

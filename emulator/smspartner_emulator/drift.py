@@ -318,7 +318,7 @@ CATALOGUE: Mapping[str, Drift] = {
         Drift(
             "nb_data_inconsistent",
             "`nbData` no longer counts the entries of `data` (JSON)",
-            "nb_data_consistency",
+            "count_consistency",
             "assumption",
             (Place(STOP_LIST, "success", "field", "json", "/nbData"),),
             edit=_success("json", _miscounted),

@@ -45,15 +45,16 @@ every problem is a `CassetteError` with one line naming the file and the place.
 from __future__ import annotations
 
 import base64
-import os
 import re
-import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from smspartner_emulator.files import InputFileError, read_regular
+from smspartner_emulator.safe_yaml import YamlError, load_yaml
 
 FORMAT = "smspartner-recording/2"
 FORMAT_V1 = "smspartner-contract-cassette/1"
@@ -63,14 +64,11 @@ MAX_RECORDING_BYTES = 256 * 1024 * 1024
 STOP list (its JSON and XML answers) writes about 230 MB."""
 MAX_INTERACTIONS = 20_000
 """Exchanges a recording may hold (a full run records a few hundred)."""
-MAX_DEPTH = 64
-"""Deepest nesting of the YAML document (a recording nests 6 levels)."""
 API_KEY_PLACEHOLDER = "REDACTED-API-KEY"
 """What the API key is replaced with in every recording."""
 POSITIVE, NEGATIVE = "positive", "negative"
 _NOT_TEXT = re.compile("[^\t\n\x20-\x7e\x80-\U0010ffff]")
 """A character YAML would not keep as written (control characters, CR): the body goes base64."""
-_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -478,52 +476,13 @@ def _text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _prescan(text: str, reader: _Reader) -> None:
-    """Refuse aliases and deep nesting from the parser's events, before anything is built.
-
-    libyaml's parser is iterative, its composer recursive: 100,000 nested `[` crash the
-    interpreter in the C loader, and a few bytes of aliases can stand for millions of nodes.
-    """
-    loader = _SafeLoader(text)
-    depth = 0
-    try:
-        while (event := loader.get_event()) is not None:
-            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    raise reader.fail("YAML", f"nested deeper than {MAX_DEPTH} levels")
-            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.AliasEvent):
-                raise reader.fail("YAML", "aliases are not allowed")
-    finally:
-        loader.dispose()
-
-
-def load_yaml(text: str, source: str, error: type[Exception]) -> Any:
-    """Parse YAML safely (no aliases, bounded nesting, C loader where present); `error` with
-    one line naming `source` on any problem."""
-    reader = _Reader(source)
-    try:
-        _prescan(text, reader)
-        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 (a safe loader)
-    except CassetteError as exc:
-        raise error(str(exc)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise error(f"{source}: {where}: {' '.join(str(problem).split())[:200]}") from None
-    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
-        # A tagged value the safe constructor cannot build: `!!int abc`, a date 2001-13-45,
-        # an integer of thousands of digits.
-        raise error(f"{source}: a value cannot be read ({type(exc).__name__})") from None
-
-
 def parse_cassette(text: str, source: str = "recording") -> Cassette:
     """Read recording YAML; CassetteError (one line, naming `source` and the place) otherwise."""
     reader = _Reader(source)
-    document = load_yaml(text, source, CassetteError)
+    try:
+        document = load_yaml(text, source)
+    except YamlError as exc:
+        raise CassetteError(str(exc)) from None
     top = reader.mapping(document, "(top)")
     version = top.get("format")
     if version not in KNOWN_FORMATS:
@@ -564,37 +523,13 @@ def parse_cassette(text: str, source: str = "recording") -> Cassette:
     )
 
 
-def read_regular_file(path: str | Path, limit: int, error: type[Exception]) -> bytes:
-    """The bytes of a regular file, at most `limit`; `error` (one line) otherwise.
-
-    A FIFO, a device or a directory is refused before it is read (reading a FIFO blocks until
-    a writer comes, maybe never).
-    """
-    source = str(path)
-    try:
-        descriptor = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError as exc:
-        raise error(f"{source}: cannot read: {exc.strerror or type(exc).__name__}") from None
-    try:
-        mode = os.fstat(descriptor).st_mode
-        if not stat.S_ISREG(mode):
-            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
-            raise error(f"{source}: {kind} (a FIFO or a device is refused)")
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            raw = handle.read(limit + 1)
-    except OSError as exc:
-        raise error(f"{source}: cannot read: {exc.strerror or type(exc).__name__}") from None
-    finally:
-        os.close(descriptor)
-    if len(raw) > limit:
-        raise error(f"{source}: larger than {limit // 2**20} MiB")
-    return raw
-
-
 def load_cassette(path: str | Path) -> Cassette:
     """Read a recording file (at most MAX_RECORDING_BYTES); CassetteError on any problem."""
     source = str(path)
-    raw = read_regular_file(path, MAX_RECORDING_BYTES, CassetteError)
+    try:
+        raw = read_regular(path, MAX_RECORDING_BYTES)
+    except InputFileError as exc:
+        raise CassetteError(str(exc)) from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

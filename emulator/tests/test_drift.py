@@ -53,7 +53,7 @@ PROMISES: dict[str, tuple[str, str, set[Place]]] = {
     "auth_not_enforced": ("documented_error_codes", "breaking", set()),
     "xml_entry_order_changed": (SCHEMA, "breaking", set()),
     "xml_malformed": (SCHEMA, "breaking", set()),
-    "nb_data_inconsistent": ("nb_data_consistency", "assumption", field("/nbData")),
+    "nb_data_inconsistent": ("count_consistency", "assumption", field("/nbData")),
     "errors_as_200": (SCHEMA, "assumption", ERROR_STATUS),
     "xml_media_type_changed": ("content_type_conformance", "assumption", XML_MEDIA),
     "field_added": ("additive_drift", "additive", set()),
