@@ -260,7 +260,7 @@ def bad_inputs(path: Path) -> list[tuple[str, Path, str]]:
         ("--smspartner-fixtures", path, "not a regular file (a directory)"),
         ("--smspartner-fixtures", bomb, "aliases (*name) are not allowed"),
         ("--smspartner-replay", fifo, "not a regular file"),
-        ("--smspartner-replay", bomb, "aliases are not allowed"),
+        ("--smspartner-replay", bomb, "aliases (*name) are not allowed"),
     ]
 
 
