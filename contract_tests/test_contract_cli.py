@@ -346,7 +346,7 @@ def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     ("previous", "tonight", "compare", "kept", "annotation"),
     [
         (None, "documented", None, "documented", "No earlier complete recording"),
-        ("documented", "new-fields", 1, "new-fields", "::warning::the API's answers changed"),
+        ("documented", "new-fields", 1, "new-fields", "::error::the API's answers changed"),
         ("documented", "outage", 5, "documented", "::notice::nothing to compare"),
         ("garbage", "documented", 2, "documented", "::warning::compare could not be made (exit 2"),
     ],
@@ -361,9 +361,10 @@ def test_the_live_workflow_s_steps_after_the_run(
     kept: str,
     annotation: str,
 ) -> None:
-    """The workflow's own shell steps, run with bash after a run: whatever compare says (or
-    cannot say), the step succeeds, the job summary gets what exists, and the recording kept
-    for tomorrow is the last complete one."""
+    """The workflow's own shell steps, run with bash after a run: the compare step fails only
+    when the API's answers changed (red on that night), never because compare had nothing to
+    say; the job summary gets what exists; the recording kept for tomorrow is the last
+    complete one."""
     workflow, steps = workflow_steps(which)
     env = {**os.environ, **workflow.get("env", {})}
     reports = tmp_path / env.get("REPORTS", "build/contract")
@@ -390,7 +391,8 @@ def test_the_live_workflow_s_steps_after_the_run(
             timeout=120,
             check=False,
         )
-        assert done.returncode == 0, (start, done.stdout, done.stderr)
+        red = start == "What the API answered differently" and compare == 1
+        assert done.returncode == (1 if red else 0), (start, done.stdout, done.stderr)
         said += done.stdout
     text = summary.read_text("utf-8")
     assert annotation in said + text

@@ -10,7 +10,7 @@ when it is complete (its shell script, read from the workflow and run with bash)
 
 Asserted per night: the run's exit status and verdict, compare's exit status, what the job
 summary must show, the line budgets of summary.md and compare.md; over the month: nights
-without a change are never flagged, every change is flagged on its night and, once accepted,
+without a change are never red, every change is red on its night and, once accepted,
 only on its night; an outage is red, leaves the previous recording alone, and the night after
 is compared with the last complete one without a false "the API changed".
 
@@ -149,8 +149,9 @@ def accepted_drift(path: Path, entries: list[dict[str, str]]) -> None:
     path.write_text(json.dumps({"format": FORMAT, "entries": entries}, indent=2), "utf-8")
 
 
-def flagged(run: int, compare: int | None) -> bool:
-    """The job is red, or compare warns that the API's answers changed."""
+def red(run: int, compare: int | None) -> bool:
+    """The job is red: the run's status, or compare saying the API's answers changed (the
+    workflow's compare step fails then)."""
     return run != 0 or compare == 1
 
 
@@ -295,7 +296,7 @@ def test_a_month_of_nights(
                 assert compared in (None, 5), where
             elif last_answered is not None:
                 changed = sorted(plan["api"]) != last_answered
-                assert flagged(run, compared) == changed, where
+                assert red(run, compared) == changed, where
             assert night.complete == (not plan.get("down")), where
             if night.complete:
                 last_complete = night.recording

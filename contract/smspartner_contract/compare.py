@@ -44,8 +44,11 @@ from smspartner_contract.privacy import Outputs, Privacy
 from smspartner_contract.report import code
 from smspartner_contract.spec import SPEC_PATH, spec_data
 
-HEADERS_THAT_MATTER = ("content-type", "allow", "retry-after", "location", "www-authenticate")
-"""Besides these, any `x-ratelimit-*` header is compared; dates, servers and lengths are not."""
+HEADERS_THAT_MATTER = ("content-type", "allow", "location", "www-authenticate")
+"""Headers compared by value; dates, servers and lengths are not compared at all."""
+HEADERS_THAT_COME_AND_GO = ("retry-after",)
+"""Headers compared by presence only, as any `x-ratelimit-*`: their values change from one
+request to the next (what is left of a quota), which is no change of the API."""
 EXIT_SAME, EXIT_CHANGED, EXIT_UNREADABLE, EXIT_NOTHING_TO_COMPARE = 0, 1, 2, 5
 EXAMPLES = 2
 MAX_MARKDOWN_BYTES = 512 * 1024
@@ -184,11 +187,13 @@ def body_changes(
 
 
 def _headers(response: RecordedResponse) -> dict[str, str]:
-    return {
-        name: value
-        for name, value in response.headers
-        if name in HEADERS_THAT_MATTER or name.startswith("x-ratelimit")
-    }
+    found = {}
+    for name, value in response.headers:
+        if name in HEADERS_THAT_MATTER:
+            found[name] = value
+        elif name in HEADERS_THAT_COME_AND_GO or name.startswith("x-ratelimit"):
+            found[name] = "(present)"
+    return found
 
 
 def answer_changes(
