@@ -27,6 +27,7 @@ from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
 from contract_tests.runs import CLI, DOCS_TOKEN, ROOT, assert_hidden, one_line, outputs, run_cli
+from contract_tests.workflows import CURRENT_MAJORS
 
 TEAM_KEY = "Kx7-team/key+value"
 """A distinctive key (with characters URL encoding changes) that no output may show."""
@@ -221,15 +222,6 @@ WORKFLOWS = {
     "checkout": ROOT / "examples" / "contract-live.yml",
     "pip": ROOT / "examples" / "contract-live-pip.yml",
 }
-CURRENT_MAJORS = {
-    "actions/checkout": 7,
-    "actions/setup-python": 7,
-    "actions/setup-node": 7,
-    "actions/cache/restore": 6,
-    "actions/cache/save": 6,
-    "actions/upload-artifact": 7,
-}
-"""The current major of each action the examples use (checked December 2026)."""
 CACHE_KEY = re.compile(r"-\$\{\{ github\.run_id \}\}-\$\{\{ github\.run_attempt \}\}$")
 
 

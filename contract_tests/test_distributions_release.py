@@ -18,16 +18,10 @@ import pytest
 import yaml
 
 from contract_tests.runs import ROOT
+from contract_tests.workflows import CURRENT_MAJORS
 
 LINTER = ROOT / "scripts" / "actionlint.cjs"
 RELEASE = ROOT / "examples" / "release.yml"
-CURRENT_MAJORS = {
-    "actions/checkout": 6,
-    "actions/setup-python": 6,
-    "actions/setup-node": 6,
-    "actions/upload-artifact": 7,
-    "actions/download-artifact": 8,
-}
 BROKEN = """\
 on: push
 jobs:
