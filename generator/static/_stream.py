@@ -50,6 +50,7 @@ list is about 80)."""
 _scan_once = make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
 _WS = re.compile(r"[ \t\n\r]*")
 _SEPARATOR = re.compile(r"[ \t\n\r]*([,\]])")
+_NUMBER_GOES_ON = re.compile(r"[0-9eE.+\-]*")
 _NEAR_END = 16  # a decoding failure this close to the end of the text may be a value cut short
 _NOT_JSON = "body is not JSON (JSONDecodeError)"
 
@@ -131,7 +132,10 @@ class ListParser:
                 raise NotJsonStream(f"an entry or field longer than {MAX_VALUE_CHARS} characters")
             self._wait = 2 * available  # try again with twice the text: linear in all
             return None
-        if end >= len(text) and not self._eof:  # a number may go on in the next chunk
+        if not self._eof and (
+            end >= len(text)
+            or (type(value) in (int, float) and _NUMBER_GOES_ON.fullmatch(text, end))
+        ):  # a number may go on in the next chunk (`1` of `1e-5`)
             self._wait = available + 1
             return None
         self._wait = 0
@@ -146,6 +150,8 @@ class ListParser:
         try:
             while True:
                 if state == _ITEM:
+                    if pos < size and text[pos] in " \t\n\r":
+                        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
                     found = self._decode(pos)
                     if found is None:
                         break
@@ -257,6 +263,8 @@ class _Reader:
         self.count = 0
         self.checked = False
         self.draining = False
+        self.failure: SmsPartnerError | None = None
+        """An entry found wrong: raised once the entries before it were yielded."""
 
     def _fail(self, reason: str) -> SmsPartnerError:
         return invalid_response(self.stream.head(), f"expected a JSON answer, {reason}")
@@ -298,22 +306,32 @@ class _Reader:
             columns: Columns = {}
             if entries_conform(entries, listing.entry, 2, columns):
                 return build_list(listing.model, entries, columns.get(id(entries)))
-        for index, entry in enumerate(entries, start=first):
+        for offset, entry in enumerate(entries):
             if conforms(entry, listing.entry, depth=3):
                 continue
-            where = f"{listing.field}[{index}]"
-            problem = first_problem(entry, listing.entry)
-            if problem is None:
-                raise invalid_response(self.stream.head(), f"expected a JSON answer, {TOO_DEEP}")
-            field = f"{where}.{problem.field}" if problem.field else where
-            raise invalid_response(
-                self.stream.head(),
-                f"not a valid {listing.answer}: `{field}`: expected {problem.expected}, "
-                f"got {problem.got}",
-                field=field,
-                expected=problem.expected,
-            )
+            self.failure = self._wrong_entry(first + offset, entry)
+            return build_list(listing.model, entries[:offset])
         return build_list(listing.model, entries)
+
+    def _wrong_entry(self, index: int, entry: Any) -> SmsPartnerError:
+        listing = self.listing
+        where = f"{listing.field}[{index}]"
+        problem = first_problem(entry, listing.entry)
+        if problem is None:
+            return self._fail(TOO_DEEP)
+        field = f"{where}.{problem.field}" if problem.field else where
+        return invalid_response(
+            self.stream.head(),
+            f"not a valid {listing.answer}: `{field}`: expected {problem.expected}, "
+            f"got {problem.got}",
+            field=field,
+            expected=problem.expected,
+        )
+
+    def check(self) -> None:
+        """Raise the error of a wrong entry, once the entries before it were yielded."""
+        if self.failure is not None:
+            raise self.failure
 
     def finish(self) -> None:
         """The checks of the whole answer, once it ended: its fields, or the error envelope."""
@@ -334,7 +352,9 @@ def items(opened: Answer | SmsPartnerError | AnswerStream, listing: Listing) -> 
     try:
         for piece in opened.chunks():
             yield from reader.take(piece)
+            reader.check()
         yield from reader.take(None)
+        reader.check()
         reader.finish()
     finally:
         opened.close()
@@ -354,8 +374,10 @@ async def aitems(
         async for piece in opened.achunks():
             for model in reader.take(piece):
                 yield model
+            reader.check()
         for model in reader.take(None):
             yield model
+        reader.check()
         reader.finish()
     finally:
         await opened.aclose()

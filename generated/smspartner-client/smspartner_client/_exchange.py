@@ -40,6 +40,9 @@ from .types import Answer
 
 LONG_VALUE = 1000
 """A parameter value at least this long is named (never shown) when a URL is refused."""
+MAX_URL_CHARS = 65_536
+"""Longest URL the client sends (httpx refuses longer ones from 0.24 on; so does the client,
+whatever the httpx version, before anything is sent)."""
 
 
 class Call:
@@ -86,45 +89,49 @@ class Call:
 
     def request(self, http: httpx.Client | httpx.AsyncClient) -> httpx.Request | InvalidRequest:
         """The request of one attempt: the key added, the timeouts cut to the time left; or
-        `InvalidRequest` if httpx refuses to build it (a URL too long, a value it rejects)."""
+        `InvalidRequest` if it cannot be sent (a URL over `MAX_URL_CHARS`, a value httpx
+        refuses)."""
         kwargs = self.kwargs
         params = {**kwargs.get("params", {}), **self.auth_params}
-        problem: str | None = None
-        try:
-            return http.build_request(
-                kwargs["method"],
-                kwargs["url"],
-                params=params,
-                headers={
-                    **kwargs.get("headers", {}),
-                    **self.auth_headers,
-                    "Accept-Encoding": ACCEPT_ENCODING,
-                },
-                cookies=kwargs.get("cookies"),
-                timeout=self.deadline.timeout(http.timeout),
-            )
-        except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:
-            problem = type(exc).__name__
+        problem = f"its URL would be longer than {MAX_URL_CHARS:,} characters"
+        if sum(len(str(value)) for value in params.values()) <= MAX_URL_CHARS:
+            try:
+                request = http.build_request(
+                    kwargs["method"],
+                    kwargs["url"],
+                    params=params,
+                    headers={
+                        **kwargs.get("headers", {}),
+                        **self.auth_headers,
+                        "Accept-Encoding": ACCEPT_ENCODING,
+                    },
+                    cookies=kwargs.get("cookies"),
+                    timeout=self.deadline.timeout(http.timeout),
+                )
+            except (httpx.InvalidURL, ValueError, TypeError, UnicodeError) as exc:
+                problem = f"httpx refuses it ({type(exc).__name__})"
+            else:
+                if len(str(request.url)) <= MAX_URL_CHARS:
+                    return request
         return self._refused(http, params, problem)
 
     def _refused(self, http: httpx.Client | httpx.AsyncClient, params: dict[str, Any], problem: str) -> InvalidRequest:
         where = f"{str(self.kwargs['method']).upper()} {self.redactor.mask(str(http.base_url))}"
-        where += str(self.kwargs["url"])
+        where = where.rstrip("/") + str(self.kwargs["url"])
         lengths = {name: len(str(value)) for name, value in params.items()}
         long = ", ".join(
             f"`{name}` is {length:,} characters"
             for name, length in sorted(lengths.items(), key=lambda item: -item[1])
-            if length >= LONG_VALUE
+            if length >= LONG_VALUE and name not in self.auth_params
         )
         if long:
             detail = (
-                f"the request cannot be sent: httpx refuses its URL ({problem}); {long}: "
-                "pass the value the API gave (no value is shown here)"
+                f"the request cannot be sent: {problem}; {long}: pass the value the API gave (no value is shown here)"
             )
         else:
             detail = (
-                f"the request cannot be sent: httpx refuses its URL or a parameter ({problem}): "
-                "check the base URL and the parameters' values (no value is shown here)"
+                f"the request cannot be sent: {problem}: check the base URL and the parameters' "
+                "values (no value is shown here)"
             )
         return InvalidRequest(where, detail)
 

@@ -1,14 +1,14 @@
 """The log records of httpx and httpcore, masked.
 
-httpx logs every request line (`HTTP Request: GET http://.../stop-sms/list?apiKey=... "200 OK"`)
+httpx logs every request line (`HTTP Request: GET http://host/v1/path?<the key>... "200 OK"`)
 at INFO, and httpcore at DEBUG logs every step of an exchange with its headers
 (`httpcore.http11 - receive_response_headers.complete return_value=(..., [(b'Location',
-b'...?apiKey=...')])`). Logger filters are not inherited by child loggers, so the filter is put
-on `httpx`, `httpcore` and each of httpcore's own loggers (`httpcore.http11`,
-`httpcore.connection`, ...), at every level. It masks the key by name (`apiKey=...`) at all
+b'...?<the key>...')])`). Logger filters are not inherited by child loggers, so the filter is
+put on `httpx`, `httpcore` and each of httpcore's own loggers (`httpcore.http11`,
+`httpcore.connection`, ...), at every level. It masks a key by its parameter's name at all
 times and, while a call of the client runs (a context variable, so threads and tasks each have
-their own), by value too, with the call's secret parameters (the rental token), in the message
-and its arguments.
+their own), by value too, with the call's secret parameters (`x-secret` in the spec), in the
+message and its arguments.
 """
 
 from __future__ import annotations
@@ -92,11 +92,11 @@ def masking(call: Masks) -> Iterator[None]:
     if count != _known:
         install()
         _known = count
-    token = _CURRENT.set(call)
+    previous = _CURRENT.set(call)
     try:
         yield
     finally:
-        _CURRENT.reset(token)
+        _CURRENT.reset(previous)
 
 
 install()

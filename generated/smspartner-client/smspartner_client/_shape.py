@@ -10,7 +10,7 @@ Strict: JSON types (`integer` is neither a boolean nor `1.0`; NaN and Infinity a
 required fields, `const` values that the docs state. Lenient on purpose: unknown fields (kept in
 `additional_properties`), and everything the spec marks as a guess or that is not a type:
 patterns, formats, ranges and enums (a national phone number, an epoch date string or a new
-rental status text reaches the model as the string it is).
+status text the docs do not list reaches the model as the string it is).
 
 Two ways to the same verdict. `conforms` answers yes or no, fast: each schema is compiled once
 into a checker, and an array of flat objects (every field a scalar, all required, such as the

@@ -4,8 +4,8 @@
 security scheme names (`API_KEY_PARAMETER`) in every call, sync and async. It is added to each
 request, so it is also sent through an httpx client given with `set_httpx_client`. The key
 never appears in `repr()`, in errors, or in the lines of the `httpx` and `httpcore` loggers (a
-filter masks it there, at every level, with the secret parameters of the call, such as a rental
-token), not even where the base URL's path holds it.
+filter masks it there, at every level, with the secret parameters of the call, `x-secret` in
+the spec), not even where the base URL's path holds it.
 
 Every call is bounded (keyword arguments of both clients, defaults below):
 
@@ -55,7 +55,7 @@ DEFAULT_BASE_URL: str = _BASE_URL
 (`http://127.0.0.1:8000/v1`) to develop offline."""
 
 API_KEY_PARAMETER: str = _KEY_PARAMETER
-"""Name of the parameter that carries the key (the spec's `apiKey`-type security scheme)."""
+"""Name of the parameter that carries the key (the spec's security scheme of type API key)."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """Each connect (5 s), read, write and pool wait (10 s) of one attempt."""
@@ -87,6 +87,8 @@ def _check_base_url(url: object, redactor: Redactor) -> None:
     try:
         parsed = httpx.URL(url) if isinstance(url, str | httpx.URL) else None
     except (httpx.InvalidURL, TypeError, ValueError, UnicodeError):
+        parsed = None
+    if parsed is not None and any(char.isspace() or not char.isprintable() for char in str(url)):
         parsed = None
     if parsed is None:
         raise ValueError(f"base_url {shown!r} is not a valid URL: give an absolute http(s) URL, {example}")
@@ -314,7 +316,7 @@ class Client:
             max_body_bytes=DEFAULT_MAX_BODY_BYTES if user_cap is None else user_cap,
             answer_cap=max_answer_bytes if user_cap is None else None,
             secrets=self.secrets(),
-            tokens=tuple(str(token) for token in tokens if isinstance(token, str | int) and str(token)),
+            tokens=tuple(str(value) for value in tokens if isinstance(value, str | int) and str(value)),
         )
 
     def send(

@@ -27,7 +27,7 @@ Every error derives from `SmsPartnerError`, and every failure of a call is one o
 `attempts` says how many times the call was tried, `retry_note` why the client stopped trying
 again (it is also at the end of the message). No message, repr, attribute, model or exception
 chain of these errors carries the API key (in any encoding, even cut short), the secret
-parameters of the call (the rental token), or a phone number of a body excerpt: they are masked
+parameters of the call (`x-secret` in the spec), or a phone number of a body excerpt: they are masked
 by `smspartner_client.redact`, and no error is chained to the httpx exception it replaces. The
 request is named without its query string, and masked (a key placed in the base URL's path).
 
