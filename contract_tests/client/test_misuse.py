@@ -9,6 +9,7 @@ timed: the retry floor is checked by counting requests within a deadline.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import multiprocessing
 import pickle
@@ -49,6 +50,14 @@ def client_for(url: str, **options: Any) -> AuthenticatedClient:
     return AuthenticatedClient(base_url=url, api_key=SECRET_KEY, **{"max_retries": 0, **options})
 
 
+def httpcore_logs() -> bool:
+    """Whether this httpcore logs the steps of an exchange (from 0.16 on; the lowest-versions
+    run of the client has 0.15, which logs nothing to mask)."""
+    from httpcore._trace import Trace
+
+    return "logger" in inspect.signature(Trace.__init__).parameters
+
+
 def test_httpcore_debug_lines_mask_a_key_echoed_in_a_header(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -61,7 +70,8 @@ def test_httpcore_debug_lines_mask_a_key_echoed_in_a_header(
     ):
         get_rental_status.sync(client=client, token=DOCS_TOKEN)
     lines = [(record.name, record.getMessage()) for record in caplog.records]
-    assert any(name == "httpcore.http11" and "Location" in line for name, line in lines), lines
+    if httpcore_logs():
+        assert any(name == "httpcore.http11" and "Location" in line for name, line in lines)
     assert not leaks(caplog.text, SECRET_KEY)
     assert not leaks(caplog.text, DOCS_TOKEN)
 
@@ -72,7 +82,8 @@ async def test_httpcore_debug_lines_are_masked_async(caplog: pytest.LogCaptureFi
         async with client_for(url) as client:
             with pytest.raises(UnexpectedStatus):
                 await list_stop_sms.asyncio(client=client)
-    assert any(record.name.startswith("httpcore.") for record in caplog.records)
+    if httpcore_logs():
+        assert any(record.name.startswith("httpcore.") for record in caplog.records)
     assert not leaks(caplog.text, SECRET_KEY)
 
 

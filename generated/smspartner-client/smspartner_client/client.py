@@ -50,11 +50,11 @@ from .errors import ClientStateError, SmsPartnerError
 from .redact import KEY_MASK, Redactor
 from .types import Answer
 
-DEFAULT_BASE_URL: str = _BASE_URL
+DEFAULT_BASE_URL = _BASE_URL
 """The live API (the spec's first server). Point `base_url` at the emulator
 (`http://127.0.0.1:8000/v1`) to develop offline."""
 
-API_KEY_PARAMETER: str = _KEY_PARAMETER
+API_KEY_PARAMETER = _KEY_PARAMETER
 """Name of the parameter that carries the key (the spec's security scheme of type API key)."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
