@@ -285,7 +285,10 @@ class Client:
         http = self.get_async_httpx_client()
         if http.is_closed:
             raise ClientStateError(_CLOSED)
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio, through anyio): nothing to compare
+            return http
         if self._async_loop is None:
             self._async_loop = loop
         elif self._async_loop is not loop:
