@@ -76,7 +76,6 @@ class ListParser:
     def __init__(self, field: str) -> None:
         self.field = field
         self.fields: dict[str, Any] = {}
-        self.list_started = False
         self.list_seen = False
         self._text = ""
         self._pos = 0
@@ -85,10 +84,6 @@ class ListParser:
         self._wait = 0
         self._eof = False
         self._first = True
-
-    @property
-    def done(self) -> bool:
-        return self._state == _END
 
     def feed(self, text: str) -> list[Any]:
         if self._first and text:
@@ -170,7 +165,6 @@ class ListParser:
                         state = _ITEM
                         continue
                     state = _AFTER_VALUE
-                    self.list_started = False
                 pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
                 if pos >= size:
                     break
@@ -202,7 +196,7 @@ class ListParser:
                     if self._key == self.field and char == "[":
                         if self.list_seen:
                             raise NotJsonStream(f"the field {self.field!r} comes twice")
-                        self.list_seen = self.list_started = True
+                        self.list_seen = True
                         pos, state = pos + 1, _FIRST_ITEM
                         continue
                     found = self._decode(pos)
@@ -213,7 +207,6 @@ class ListParser:
                 elif state == _FIRST_ITEM:
                     if char == "]":
                         pos, state = pos + 1, _AFTER_VALUE
-                        self.list_started = False
                         continue
                     state = _ITEM
                 elif state == _AFTER_VALUE:

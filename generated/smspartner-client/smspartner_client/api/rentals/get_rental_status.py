@@ -79,10 +79,15 @@ def sync_detailed(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         Response[RentalStatus]
@@ -119,10 +124,15 @@ def sync(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         RentalStatus
@@ -156,10 +166,15 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         Response[RentalStatus]
@@ -198,10 +213,15 @@ async def asyncio(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         RentalStatus
