@@ -294,6 +294,37 @@ def test_the_garbage_collector_is_left_as_it_was(enabled: bool) -> None:
         gc.enable() if was else gc.disable()
 
 
+def test_the_models_made_are_not_walked_by_the_next_collection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The models of a big answer go to the oldest generation as the pause ends (counted: the
+    young generation is nearly empty after the call), and nothing stays frozen."""
+    monkeypatch.setattr("smspartner_client._models.PROMOTE_AFTER", 1000)
+    answer_ = stop_list(5000)
+    with mock_client(lambda request: httpx.Response(200, json=answer_)) as client:
+        gc.collect()
+        stops = list_stop_sms.sync(client=client)
+        young = gc.get_count()[0]
+    assert len(stops.data) == 5000
+    assert young < 1000
+    assert gc.get_freeze_count() == 0
+
+
+def test_objects_frozen_by_the_application_stay_frozen(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("smspartner_client._models.PROMOTE_AFTER", 1000)
+    answer_ = stop_list(5000)
+    keep = [{"x": [index]} for index in range(100)]
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with mock_client(lambda request: httpx.Response(200, json=answer_)) as client:
+            list_stop_sms.sync(client=client)
+        assert gc.get_freeze_count() > frozen - 1000  # (a few frozen objects may die meanwhile)
+    finally:
+        gc.unfreeze()
+    assert keep
+
+
 # ---- the iterator: what it checks, and when ------------------------------------------------
 
 
