@@ -14,7 +14,8 @@ child process, so that its peak RSS is its own (`ru_maxrss`, the interpreter inc
   `StopEntry` models, every JSON type checked);
 - `iterate`: `list_stop_sms.iterate(client=...)`, the entries one by one, counted and dropped.
 
-The time is the call's only (imports and the interpreter's start left out); with `--repeat N`
+The time is the call's only, after one untimed call of the same (imports, the interpreter's
+start, the connection and first-use work left out); with `--repeat N`
 each measurement runs N times (each in its own process) and the table keeps the fastest time
 and the largest peak RSS, the kinds taking turns so that a busy machine slows them alike. The
 table gives, per size, each kind's seconds and peak RSS, the growth factor of the time per 10x
@@ -25,6 +26,7 @@ not assertions.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -32,7 +34,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -137,26 +139,39 @@ def _first_line(child: subprocess.Popen[str], timeout: float) -> str:
 
 
 def _measure(kind: str, base_url: str) -> dict[str, float]:
+    """One timed call of `kind`, after one untimed call of the same (the connection open and
+    what each side builds on first use built: the steady cost of a call is measured)."""
     import httpx
     from smspartner_client import AuthenticatedClient
     from smspartner_client.api.stops import list_stop_sms
 
     if kind == "raw":
         with httpx.Client(timeout=60.0) as http:
-            start = time.perf_counter()
-            answer = http.get(f"{base_url}/stop-sms/list", params={"apiKey": API_KEY}).json()
-            seconds = time.perf_counter() - start
-        count = len(answer["data"])
+
+            def call() -> int:
+                answer = http.get(f"{base_url}/stop-sms/list", params={"apiKey": API_KEY}).json()
+                return len(answer["data"])
+
+            count, seconds = _timed(call)
     else:
         with AuthenticatedClient(base_url=base_url, api_key=API_KEY) as client:
-            start = time.perf_counter()
-            if kind == "typed":
-                count = len(list_stop_sms.sync(client=client).data)
-            else:
-                count = sum(1 for _ in list_stop_sms.iterate(client=client))
-            seconds = time.perf_counter() - start
+
+            def call() -> int:
+                if kind == "typed":
+                    return len(list_stop_sms.sync(client=client).data)
+                return sum(1 for _ in list_stop_sms.iterate(client=client))
+
+            count, seconds = _timed(call)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"seconds": seconds, "peak_rss_mib": peak_kib / 1024, "count": count}
+
+
+def _timed(call: Callable[[], int]) -> tuple[int, float]:
+    call()
+    gc.collect()
+    start = time.perf_counter()
+    count = call()
+    return count, time.perf_counter() - start
 
 
 def measure(kind: str, base_url: str, entries: int) -> Measurement:
