@@ -11,6 +11,7 @@ NODE_STAMP := node_modules/.installed
 SPEC := spec/smspartner.yaml
 CLIENT_DIR := generated/smspartner-client
 REDOCLY := node_modules/.bin/redocly
+SPECTRAL := node_modules/.bin/spectral
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # No telemetry or update checks from the Node tools: the only network here is the registries.
@@ -49,10 +50,12 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(PROJECT_STAMP) $(CLIENT_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
 
-lint: setup ## Spec validity, style ruleset, examples vs schemas; ruff and mypy on our Python
+lint: setup ## Spec validity, Redocly and Spectral rulesets, examples vs schemas; ruff and mypy
 	$(VENV)/bin/openapi-spec-validator $(SPEC)
 	$(REDOCLY) lint --config redocly.yaml --format=stylish $(SPEC)
+	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn $(SPEC)
 	$(PY) -m scripts.check_examples $(SPEC)
+	$(PY) -m scripts.check_facts $(SPEC)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -60,8 +63,9 @@ lint: setup ## Spec validity, style ruleset, examples vs schemas; ruff and mypy 
 docs: setup ## Static HTML reference of the spec in build/docs/index.html (works offline)
 	$(REDOCLY) build-docs $(SPEC) --inlineBundle --output build/docs/index.html
 
-generate: setup ## Regenerate the typed client in generated/ from the spec
+generate: setup ## Regenerate the typed client in generated/, and the JSON-only view in build/spec/
 	$(PY) -m scripts.generate_client
+	$(PY) -m scripts.json_only_view
 
 breaking: setup ## The client's public API and the spec against the last release (semver)
 	$(PY) -m scripts.breaking

@@ -13,12 +13,39 @@ from urllib.parse import quote, quote_plus
 
 from smspartner_contract.cli import grade
 from smspartner_contract.grading import Outcome
-from smspartner_contract.run import FULL, Record, Runner, Settings, Target, redactor_for
-from smspartner_contract.target import DEMO_KEY, DOCS_TOKEN
+from smspartner_contract.model import FULL, Record, Settings, Target
+from smspartner_contract.refs import resolve
+from smspartner_contract.run import Runner
+from smspartner_contract.target import emulator_credentials
 
+DEMO_KEY, DOCS_TOKEN = emulator_credentials()
 IN_PROCESS_URL = "http://127.0.0.1/v1"
 CLI = Path(sys.executable).parent / "smspartner-contract"
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def plan_size(spec: dict[str, Any], *, credentials: bool) -> int:
+    """The probe plan's size, read off the spec's facts (independently of plan.py): per
+    operation one success per answer format (if its credentials are given), one request per
+    documented error situation; one per guessed enum of the probe operation's parameters."""
+    total = 0
+    for item in spec["paths"].values():
+        for operation in item.values():
+            parameters = [resolve(spec, p) for p in operation.get("parameters", [])]
+            formats = [p for p in parameters if "x-answer-format" in p]
+            needs = any("x-credential" in p for p in parameters if p.get("required"))
+            if credentials or not needs:
+                total += len(formats[0]["x-answer-format"]) if formats else 1
+            total += len(operation.get("x-documented-errors", []))
+            if operation.get("x-probe"):
+                total += sum(
+                    1 for p in parameters if "x-unconfirmed" in p and "enum" in p["schema"]
+                )
+    return total
+
+
+def operation_labels(spec: dict[str, Any]) -> list[str]:
+    return [f"{m.upper()} {path}" for path, item in spec["paths"].items() for m in item]
 
 
 def run_in_process(
@@ -27,7 +54,7 @@ def run_in_process(
     """A contract run against an ASGI app, in-process, and its grading."""
     target = Target(IN_PROCESS_URL, DEMO_KEY, token, app=app)
     record = Runner(target, Settings(mode=mode, max_examples=examples)).run()
-    return record, grade(record, target.base_url, redactor_for(target), None)
+    return record, grade(record, record.target, None)
 
 
 def run_cli(

@@ -15,7 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from smspartner_contract.ledger import HTTP_METHODS
+from smspartner_contract.facts import HTTP_METHODS
 from smspartner_contract.positional_xml import PositionalXmlError, decode
 from smspartner_contract.spec import LoadedSpec
 

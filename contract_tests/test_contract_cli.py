@@ -16,14 +16,13 @@ import pytest
 import yaml
 from defusedxml import ElementTree as ET  # type: ignore[import-untyped]
 from smspartner_contract.cli import main
-from smspartner_contract.target import DOCS_TOKEN
 from smspartner_emulator import create_app, load_fixtures
 from smspartner_emulator.server import serving
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from contract_tests.runs import ROOT, assert_hidden, one_line, outputs, run_cli
+from contract_tests.runs import DOCS_TOKEN, ROOT, assert_hidden, one_line, outputs, run_cli
 
 TEAM_KEY = "Kx7-team/key+value"
 """A distinctive key (with characters URL encoding changes) that no output may show."""
@@ -107,13 +106,15 @@ def test_a_finding_in_report_json_says_what_was_expected_and_seen(tmp_path: Path
     result = run_cli(tmp_path, env={"SMSPARTNER_CONTRACT_SCENARIO": "nb_data_inconsistent"})
     assert result.returncode == 4, result.stdout + result.stderr
     report = json.loads((tmp_path / "build" / "contract" / "report.json").read_text("utf-8"))
-    finding = next(f for f in report["findings"] if f["check"] == "nb_data_consistency")
+    finding = next(f for f in report["findings"] if f["check"] == "count_consistency")
     assert finding["category"] == "assumption"
     assert finding["assumption"] == "nb-data-count"
     assert finding["expected"].startswith("nbData = ")
-    assert finding["reproduce"].startswith("curl -X GET 'http://127.0.0.1:")
-    assert "apiKey=***" in finding["reproduce"]
-    assert set(finding["baseline_entry"]) == {"operation", "check", "failure", "signature"}
+    assert finding["reproduce"].startswith("curl -G http://127.0.0.1:")
+    assert '--data-urlencode "apiKey=${SMSPARTNER_API_KEY}"' in finding["reproduce"]
+    entry = finding["baseline_entry"]
+    assert {"operation", "check", "field", "reason", "expires"} <= set(entry)
+    assert entry["field"] == "/nbData"
     refuted = {a["id"]: a for a in report["assumptions"] if a["verdict"] == "refuted"}
     assert list(refuted) == ["nb-data-count"]
     assert refuted["nb-data-count"]["observed"].startswith("nbData = ")
@@ -124,7 +125,8 @@ def test_an_unreachable_target_is_one_line(tmp_path: Path) -> None:
         closed.bind(("127.0.0.1", 0))
         port = closed.getsockname()[1]
     line = one_line(run_cli(tmp_path, env=env_for(f"http://127.0.0.1:{port}/v1")))
-    assert line.startswith(f"contract: GET http://127.0.0.1:{port}/v1/stop-sms/list?apiKey=***")
+    start = f"contract: GET http://127.0.0.1:{port}/v1/stop-sms/list?apiKey=REDACTED-API-KEY"
+    assert line.startswith(start), line
     assert "no usable answer (ConnectError" in line
 
 

@@ -19,14 +19,17 @@ from pathlib import Path
 
 import psutil
 import pytest
-from smspartner_contract.run import Target, schema_config
-from smspartner_contract.sender import Limits
+from smspartner_contract.model import MIB, Limits, Settings, Target
+from smspartner_contract.run import Runner
+from smspartner_contract.spec import spec_data
 
 from contract_tests.client.fault_server import fault_server
 from contract_tests.runs import CLI, one_line
 
 ADDRESS_SPACE = int(2.5 * 2**30)
 DEADLINE = "2"
+MAX_BODY = str(4 * MIB)
+"""The runs here cap every answer at 4 MiB (the STOP list's own cap is the spec's, 384 MiB)."""
 
 
 def _limit_memory() -> None:
@@ -71,12 +74,14 @@ def test_a_misbehaving_target_ends_the_run_in_one_line(
             "SMSPARTNER_API_KEY": "Kx7-limit-key",
             "SMSPARTNER_CONTRACT_DEADLINE": DEADLINE,
             "SMSPARTNER_CONTRACT_EXAMPLES": "3",
+            "SMSPARTNER_CONTRACT_MAX_BODY": MAX_BODY,
         }
         result = run_bounded(tmp_path, env)
     line = one_line(result)
     sent = len(behaviours)
     which = "json" if sent == 1 else "xml"  # the plan's first probe asks JSON, the second XML
-    assert line.startswith(f"contract: GET {url}/stop-sms/list?apiKey=***&_format={which}: ")
+    start = f"contract: GET {url}/stop-sms/list?apiKey=REDACTED-API-KEY&_format={which}: "
+    assert line.startswith(start), line
     assert reason in line
     report = json.loads((tmp_path / "build" / "contract" / "report.json").read_text("utf-8"))
     assert report["requests"] == sent + (1 if "unavailable" in reason else 0)  # one new try
@@ -97,13 +102,17 @@ def test_a_flood_of_angle_brackets_is_checked_in_linear_time(tmp_path: Path) -> 
     assert result.returncode == 1, result.stdout + result.stderr
     report = json.loads((tmp_path / "build" / "contract" / "report.json").read_text("utf-8"))
     fields = {f["field"] for f in report["findings"] if f["category"] == "breaking"}
-    assert "(whole body: not decodable)" in fields
+    assert "(whole answer)" in fields
 
 
 def test_a_target_that_breaks_a_limit_during_the_phases_ends_the_run(tmp_path: Path) -> None:
     """The plan passes (every answer the same stop list), the first fuzzing request streams."""
     with fault_server(("stop_list",) * 11 + ("endless_chunked",)) as url:
-        env = {"SMSPARTNER_BASE_URL": url, "SMSPARTNER_API_KEY": "Kx7-limit-key"}
+        env = {
+            "SMSPARTNER_BASE_URL": url,
+            "SMSPARTNER_API_KEY": "Kx7-limit-key",
+            "SMSPARTNER_CONTRACT_MAX_BODY": MAX_BODY,
+        }
         result = run_bounded(tmp_path, env)
     report = json.loads((tmp_path / "build" / "contract" / "report.json").read_text("utf-8"))
     assert report["requests"] == 12
@@ -163,4 +172,27 @@ def test_schemathesis_gives_up_after_the_run_s_own_deadline() -> None:
     """Its client times out on its own (10 s by default, with a bare ReadTimeout): the run's
     deadline, which names the request and the limit in one line, must fire first."""
     target = Target("http://127.0.0.1:1/v1", "k", limits=Limits(deadline=30.0))
-    assert schema_config(target.base_url, target=target)["request-timeout"] > 30.0
+    settings = Runner(target, Settings())._engine().settings
+    assert settings.request_timeout is not None
+    assert settings.request_timeout > 30.0
+
+
+def test_an_answer_that_grows_without_bound_has_the_spec_s_cap() -> None:
+    """The STOP list has no paging: its cap is the spec's `x-max-answer-bytes`, the others
+    keep the default; a cap the user sets applies to every answer."""
+    spec = spec_data()
+    caps = {
+        path: operation.get("x-max-answer-bytes")
+        for path, item in spec["paths"].items()
+        for operation in item.values()
+    }
+    assert any(caps.values())
+    runner = Runner(Target("http://127.0.0.1:1/v1", "k"), Settings())
+    sender = runner.sender
+    assert sender is not None
+    for path, cap in caps.items():
+        assert sender._cap(f"/v1{path}?apiKey=k") == (cap or Limits().max_body)
+    chosen = Limits(max_body=5 * MIB, body_set=True)
+    capped = Runner(Target("http://127.0.0.1:1/v1", "k", limits=chosen), Settings()).sender
+    assert capped is not None
+    assert {capped._cap(f"/v1{path}") for path in caps} == {5 * MIB}

@@ -16,8 +16,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from smspartner_contract.model import LIVE, Settings, Target
+from smspartner_contract.privacy import Outputs
 from smspartner_contract.recording import write_cassette
-from smspartner_contract.run import LIVE, Runner, Settings, Target, redactor_for
+from smspartner_contract.run import Runner
 
 from contract_tests.runs import ROOT
 
@@ -82,10 +84,10 @@ def test_the_network_namespace_has_no_way_out() -> None:
 def test_every_make_target_works_offline(venv: Path, tmp_path: Path) -> None:
     from smspartner_emulator import create_app
 
-    cassette = tmp_path / "cassette.yaml"
     target = Target("http://127.0.0.1/v1", "demo-api-key", None, app=create_app(access_log=False))
-    record = Runner(target, Settings(mode=LIVE)).run()
-    write_cassette(record, redactor_for(target), "1.0.0", cassette)
+    runner = Runner(target, Settings(mode=LIVE))
+    record = runner.run()
+    cassette = write_cassette(record, "1.0.0", Outputs(tmp_path, runner.privacy))
     env = {
         key: value
         for key, value in os.environ.items()

@@ -140,8 +140,9 @@ def test_rental_status_codes_are_documented(spec: LoadedSpec) -> None:
     status = spec.resolve(
         spec.data["components"]["schemas"]["RentalStatus"]["properties"]["status"]
     )
-    quoted = status["x-status-codes"]
+    # String keys: OpenAPI 3.1 (and Spectral's parser) wants string keys in every mapping.
+    quoted = {str(code): text for code, text in status["x-status-codes"].items()}
     for code, text in DOCUMENTED["location/status"]["rental_status_codes"].items():
-        assert code in quoted, f"rental status code {code} is missing"
-        assert quoted[code].startswith(text), f"rental status {code}: {quoted[code]!r}"
+        assert str(code) in quoted, f"rental status code {code} is missing"
+        assert quoted[str(code)].startswith(text), f"rental status {code}: {quoted[str(code)]!r}"
         assert str(code) in status["description"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,45 @@ def test_style_ruleset_names_a_response_without_example(tmp_path: Path) -> None:
     assert result.returncode != 0
     assert "rule/response-has-example" in output
     assert "StopListOk/content/application~1xml" in output
+
+
+@pytest.mark.parametrize(
+    ("edit", "problem"),
+    [
+        (
+            (
+                "{code: 31, when: parameter-missing, parameter: token}",
+                "{code: 31, when: parameter-missing, parameter: tokken}",
+            ),
+            "parameter: expected one of",
+        ),
+        (
+            (
+                "{code: 10, when: credential-wrong}\n        - {code: 31",
+                "{code: 10, when: credential-mistyped}\n        - {code: 31",
+            ),
+            "when: ",
+        ),
+        (("x-personal-data: phone", "x-personal-data: shoe-size"), "x-personal-data: expected"),
+        (("x-envelope:", "x-not-the-envelope:"), "x-envelope: missing"),
+    ],
+)
+def test_a_malformed_fact_is_one_line_in_make_lint(
+    tmp_path: Path, edit: tuple[str, str], problem: str
+) -> None:
+    text = SPEC_PATH.read_text(encoding="utf-8")
+    assert edit[0] in text
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(text.replace(edit[0], edit[1], 1), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "scripts.check_facts", str(spec)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        cwd=SPEC_PATH.parent.parent,
+    )
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert problem in lines[0]

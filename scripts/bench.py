@@ -233,14 +233,15 @@ def bench_client(base: str, calls: int) -> list[Row]:
 def bench_contract() -> list[Row]:
     """The in-process contract run (its requests per second) and the pytest contract suite."""
     from smspartner_contract.cli import grade
-    from smspartner_contract.run import Runner, Settings, Target, redactor_for
+    from smspartner_contract.model import Settings, Target
+    from smspartner_contract.run import Runner
     from smspartner_emulator import create_app
 
     app = create_app(access_log=False)
     target = Target("http://127.0.0.1/v1", DEMO_KEY, DOCS_TOKEN, app=app)
     record = Runner(target, Settings(max_examples=50)).run()
     start = time.perf_counter()
-    outcome = grade(record, target.base_url, redactor_for(target), None)
+    outcome = grade(record, record.target, None)
     checking = time.perf_counter() - start
     if outcome.exit_code != 0:
         raise BenchError("the contract run fails on the emulator: run `make contract`")

@@ -4,9 +4,11 @@
     python -m scripts.breaking --release   # record the tree as the last release (gate first)
 
 The version rule (semver, the spec's `info.version`, which the client carries): what users call
-or read that is removed or changed needs a new MAJOR version (MINOR while the major is 0); the
-gate passes when there is no such change, or when the version's major is above the release's.
-A version that differs from the release's needs its `## [X.Y.Z]` section in CHANGELOG.md.
+or read that is removed or changed needs a new MAJOR version (MINOR while the major is 0); what
+is added (an operation, a parameter, a field of an answer, an answer status, a parameter value)
+needs a new MINOR version (PATCH while the major is 0). The gate passes when the version is high
+enough for what changed. A version that differs from the release's needs its `## [X.Y.Z]`
+section in CHANGELOG.md. A `$ref` loop in either spec stops the gate in one line (exit 2).
 
 What counts as a break:
 
@@ -17,6 +19,9 @@ What counts as a break:
 - the spec: an operation, a status of it, a parameter or the security scheme removed; a new
   required parameter; a parameter's type changed or enum value removed; and in the JSON of the
   answers, a field removed, no longer required, or of another JSON type or `const`.
+
+What counts as an addition: in the spec, an operation, an answer status or an optional parameter
+added, new values of a parameter's enum, and in the JSON of the answers, a field added.
 
 The last release is a committed snapshot, `releases/smspartner-client-X.Y.Z.tar.gz` (the client
 package's sources and the spec; git tags would not survive this repository's workflow). Only
@@ -34,11 +39,13 @@ import sys
 import tarfile
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import griffe
 import yaml
+from smspartner_contract.refs import RefError, resolve
 
 from scripts.generate_client import (
     PACKAGE_NAME,
@@ -47,8 +54,8 @@ from scripts.generate_client import (
     SPEC,
     TARGET,
     answer_shapes,
-    client_spec,
 )
+from scripts.json_only_view import json_only_view
 
 RELEASES = ROOT / "releases"
 CHANGELOG = ROOT / "CHANGELOG.md"
@@ -79,6 +86,18 @@ def allows_breaks(old: Version, new: Version) -> bool:
 
 def required_bump(old: Version) -> str:
     return f"{old[0]}.{old[1] + 1}.0" if old[0] == 0 else f"{old[0] + 1}.0.0"
+
+
+def allows_additions(old: Version, new: Version) -> bool:
+    """Whether `new` may add to what `old` offered: a higher minor or major (under 1.0, any
+    higher version: the minor is what a break needs there)."""
+    if old[0] == 0 and new[0] == 0:
+        return new > old
+    return new[:2] > old[:2]
+
+
+def required_minor_bump(old: Version) -> str:
+    return f"0.{old[1]}.{old[2] + 1}" if old[0] == 0 else f"{old[0]}.{old[1] + 1}.0"
 
 
 def spec_version(spec: dict[str, Any]) -> str:
@@ -253,32 +272,27 @@ def _init_breaks(path: str, old: dict[str, bool], new: dict[str, bool]) -> list[
 
 
 def _operations(spec: dict[str, Any]) -> dict[str, tuple[str, dict[str, Any]]]:
-    """`{operationId: ("GET /path", operation)}`."""
+    """`{operationId: ("GET /path", operation)}`, the path's own parameters merged in."""
     found = {}
     for path, item in spec.get("paths", {}).items():
+        if not isinstance(item, dict):
+            continue
+        shared = item.get("parameters", [])
         for method, operation in item.items():
             if isinstance(operation, dict) and "responses" in operation:
                 key = operation.get("operationId", f"{method.upper()} {path}")
-                found[key] = (f"{method.upper()} {path}", operation)
+                merged = {**operation, "parameters": [*shared, *operation.get("parameters", [])]}
+                found[key] = (f"{method.upper()} {path}", merged)
     return found
 
 
-def _resolve(spec: dict[str, Any], node: Any) -> Any:
-    while isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        target: Any = spec
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node = target
-    return node
-
-
 def _parameters(spec: dict[str, Any], operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    parameters = (_resolve(spec, p) for p in operation.get("parameters", []))
+    parameters = (resolve(spec, p) for p in operation.get("parameters", []))
     return {f"{p['in']} parameter `{p['name']}`": p for p in parameters}
 
 
 def _json_schema(spec: dict[str, Any], response: Any) -> Any:
-    content = _resolve(spec, response).get("content", {})
+    content = resolve(spec, response).get("content", {})
     return next((value.get("schema") for media, value in content.items() if "json" in media), None)
 
 
@@ -286,36 +300,58 @@ class _Shapes:
     """The answers' JSON types of one spec (the client's own view, see generate_client)."""
 
     def __init__(self, spec: dict[str, Any]) -> None:
-        self.table = answer_shapes(client_spec(spec))
+        self.table = answer_shapes(json_only_view(spec))  # RefError on a $ref loop
 
     def get(self, shape: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
         name = shape.get("$ref")
         return name, (self.table.get(name, {}) if name else shape)
 
 
-def _shape_breaks(
-    old: dict[str, Any], new: dict[str, Any], where: str, shapes: tuple[_Shapes, _Shapes]
-) -> Iterator[str]:
+@dataclass
+class SpecChanges:
+    """What `new` changed of `old`: breaks (need a major bump), additions (a minor one)."""
+
+    breaks: list[str] = field(default_factory=list)
+    additions: list[str] = field(default_factory=list)
+
+
+def _compare_shapes(
+    old: dict[str, Any],
+    new: dict[str, Any],
+    where: str,
+    shapes: tuple[_Shapes, _Shapes],
+    changes: SpecChanges,
+    seen: set[tuple[str, str]],
+) -> None:
     old_name, old = shapes[0].get(old)
-    _, new = shapes[1].get(new)
+    new_name, new = shapes[1].get(new)
+    if old_name and new_name:
+        if (old_name, new_name) in seen:  # a schema met again (shared, or containing itself)
+            return
+        seen.add((old_name, new_name))
     where = old_name or where
     if old.get("type") != new.get("type"):
-        yield f"{where}: type changed from {old.get('type')} to {new.get('type')}"
+        changes.breaks.append(f"{where}: type changed from {old.get('type')} to {new.get('type')}")
     if old.get("const") != new.get("const"):
-        yield f"{where}: const changed from {old.get('const')!r} to {new.get('const')!r}"
+        changes.breaks.append(
+            f"{where}: const changed from {old.get('const')!r} to {new.get('const')!r}"
+        )
     if json.dumps(old.get("anyOf")) != json.dumps(new.get("anyOf")):
-        yield f"{where}: alternatives (anyOf/oneOf) changed"
+        changes.breaks.append(f"{where}: alternatives (anyOf/oneOf) changed")
     old_properties, new_properties = old.get("properties", {}), new.get("properties", {})
     for name, old_property in old_properties.items():
-        field = f"{where}.{name}"
+        member = f"{where}.{name}"
         if name not in new_properties:
-            yield f"{field}: removed from the answer"
+            changes.breaks.append(f"{member}: removed from the answer")
             continue
         if name in old.get("required", []) and name not in new.get("required", []):
-            yield f"{field}: no longer required in the answer"
-        yield from _shape_breaks(old_property, new_properties[name], field, shapes)
+            changes.breaks.append(f"{member}: no longer required in the answer")
+        _compare_shapes(old_property, new_properties[name], member, shapes, changes, seen)
+    for name in new_properties:
+        if name not in old_properties:
+            changes.additions.append(f"{where}.{name}: added to the answer")
     if "items" in old and "items" in new:
-        yield from _shape_breaks(old["items"], new["items"], f"{where}[]", shapes)
+        _compare_shapes(old["items"], new["items"], f"{where}[]", shapes, changes, seen)
 
 
 def _schema_shape(schema: Any) -> dict[str, Any]:
@@ -324,54 +360,85 @@ def _schema_shape(schema: Any) -> dict[str, Any]:
     return schema if isinstance(schema, dict) else {}
 
 
-def spec_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What users of the API as `old` describes it rely on that `new` removed or changed."""
-    breaks: list[str] = []
+def _compare_parameters(
+    where: str,
+    old: dict[str, dict[str, Any]],
+    new: dict[str, dict[str, Any]],
+    changes: SpecChanges,
+) -> None:
+    for name, parameter in old.items():
+        if name not in new:
+            changes.breaks.append(f"{where}, {name}: removed")
+            continue
+        old_schema, new_schema = parameter.get("schema", {}), new[name].get("schema", {})
+        if old_schema.get("type") != new_schema.get("type"):
+            changes.breaks.append(f"{where}, {name}: type changed")
+        old_values = old_schema.get("enum", [])
+        new_values = new_schema.get("enum", old_values)
+        lost = set(old_values) - set(new_values)
+        if lost:
+            changes.breaks.append(f"{where}, {name}: values {sorted(lost)} no longer accepted")
+        gained = set(new_values) - set(old_values) if old_values else set()
+        if gained:
+            changes.additions.append(f"{where}, {name}: values {sorted(gained)} now accepted")
+    for name, parameter in new.items():
+        was_optional = name in old and not old[name].get("required")
+        if parameter.get("required") and (name not in old or was_optional):
+            changes.breaks.append(f"{where}, {name}: now required")
+        elif name not in old:
+            changes.additions.append(f"{where}, {name}: added (optional)")
+
+
+def spec_changes(old: dict[str, Any], new: dict[str, Any]) -> SpecChanges:
+    """What users of the API as `old` describes it rely on that `new` removed or changed
+    (breaks), and what `new` offers that `old` did not (additions). RefError on a $ref loop."""
+    changes = SpecChanges()
+    shapes = (_Shapes(old), _Shapes(new))
     if old.get("components", {}).get("securitySchemes") != new.get("components", {}).get(
         "securitySchemes"
     ):
-        breaks.append("security scheme changed (how the key is sent)")
-    shapes = (_Shapes(old), _Shapes(new))
-    new_operations = _operations(new)
-    for operation_id, (label, operation) in _operations(old).items():
+        changes.breaks.append("security scheme changed (how the key is sent)")
+    old_operations, new_operations = _operations(old), _operations(new)
+    for operation_id, (label, _) in new_operations.items():
+        if operation_id not in old_operations:
+            changes.additions.append(f"operation {operation_id} ({label}): added")
+    for operation_id, (label, operation) in old_operations.items():
         if operation_id not in new_operations:
-            breaks.append(f"operation {operation_id} ({label}): removed")
+            changes.breaks.append(f"operation {operation_id} ({label}): removed")
             continue
         _, other = new_operations[operation_id]
         where = f"operation {operation_id}"
-        old_parameters, new_parameters = _parameters(old, operation), _parameters(new, other)
-        for name, parameter in old_parameters.items():
-            if name not in new_parameters:
-                breaks.append(f"{where}, {name}: removed")
-                continue
-            old_schema = parameter.get("schema", {})
-            new_schema = new_parameters[name].get("schema", {})
-            if old_schema.get("type") != new_schema.get("type"):
-                breaks.append(f"{where}, {name}: type changed")
-            lost = set(old_schema.get("enum", [])) - set(
-                new_schema.get("enum", old_schema.get("enum", []))
-            )
-            if lost:
-                breaks.append(f"{where}, {name}: values {sorted(lost)} no longer accepted")
-        for name, parameter in new_parameters.items():
-            was_optional = name in old_parameters and not old_parameters[name].get("required")
-            if parameter.get("required") and (name not in old_parameters or was_optional):
-                breaks.append(f"{where}, {name}: now required")
-        for status, response in operation.get("responses", {}).items():
-            if status not in other.get("responses", {}):
-                breaks.append(f"{where}: answer {status} removed")
+        _compare_parameters(where, _parameters(old, operation), _parameters(new, other), changes)
+        old_responses, new_responses = operation.get("responses", {}), other.get("responses", {})
+        for status in new_responses:
+            if status not in old_responses:
+                changes.additions.append(f"{where}: answer {status} added")
+        for status, response in old_responses.items():
+            if status not in new_responses:
+                changes.breaks.append(f"{where}: answer {status} removed")
                 continue
             old_schema = _json_schema(old, response)
-            new_schema = _json_schema(new, other["responses"][status])
-            if old_schema is not None and new_schema is not None:
-                context = f"{where} {status}"
-                breaks += [
-                    f"{text} (in the {status} answer of {operation_id})"
-                    for text in _shape_breaks(
-                        _schema_shape(old_schema), _schema_shape(new_schema), context, shapes
-                    )
-                ]
-    return sorted(set(breaks))
+            new_schema = _json_schema(new, new_responses[status])
+            if old_schema is None or new_schema is None:
+                continue
+            found = SpecChanges()
+            _compare_shapes(
+                _schema_shape(old_schema),
+                _schema_shape(new_schema),
+                f"{where} {status}",
+                shapes,
+                found,
+                seen=set(),
+            )
+            suffix = f" (in the {status} answer of {operation_id})"
+            changes.breaks += [text + suffix for text in found.breaks]
+            changes.additions += [text + suffix for text in found.additions]
+    return SpecChanges(sorted(set(changes.breaks)), sorted(set(changes.additions)))
+
+
+def spec_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    """What users of the API as `old` describes it rely on that `new` removed or changed."""
+    return spec_changes(old, new).breaks
 
 
 # ---- the gate ------------------------------------------------------------------------------
@@ -399,11 +466,14 @@ def check(client: Path, spec_file: Path, releases: Path, changelog: Path) -> tup
     with tempfile.TemporaryDirectory(prefix="smspartner-release-") as tmp:
         unpack_snapshot(snapshot, Path(tmp))
         old_spec = yaml.safe_load((Path(tmp) / SNAPSHOT_SPEC).read_text(encoding="utf-8"))
-        breaks = [f"spec: {text}" for text in spec_breaks(old_spec, spec)]
+        changes = spec_changes(old_spec, spec)
+        breaks = [f"spec: {text}" for text in changes.breaks]
         breaks += [f"client: {text}" for text in api_breaks(load_api(Path(tmp)), load_api(client))]
+        additions = [f"spec: {text}" for text in changes.additions]
     lines = [f"{version} against the last release {old_version_text} ({snapshot.name}):"]
     passed = True
-    if breaks and allows_breaks(old_version, new_version):
+    breaks_allowed = allows_breaks(old_version, new_version)
+    if breaks and breaks_allowed:
         lines.append(f"{len(breaks)} breaking change(s), allowed by the major version {version}:")
         lines += [f"  - {text}" for text in breaks]
     elif breaks:
@@ -417,6 +487,20 @@ def check(client: Path, spec_file: Path, releases: Path, changelog: Path) -> tup
         )
     else:
         lines.append("no breaking change")
+    if additions and allows_additions(old_version, new_version):
+        lines.append(f"{len(additions)} addition(s), allowed by the version {version}:")
+        lines += [f"  - {text}" for text in additions]
+    elif additions:
+        passed = False
+        lines.append(f"{len(additions)} addition(s) without a minor version bump:")
+        lines += [f"  - {text}" for text in additions]
+        if not breaks or breaks_allowed:  # otherwise the major bump asked above covers them
+            lines.append(
+                "Version rule (semver): what is added (an operation, a parameter, a field of an "
+                f"answer) needs a new minor version: set info.version in {SPEC.name} to "
+                f"{required_minor_bump(old_version)} (or more), regenerate (make generate) and "
+                "record the addition in CHANGELOG.md."
+            )
     if version != old_version_text and not changelog_has(changelog, version):
         passed = False
         lines.append(f"{changelog.name} has no `## [{version}]` section: record what changed")
@@ -441,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
             spec = yaml.safe_load(args.spec.read_text(encoding="utf-8"))
             target = write_snapshot(args.client, args.spec, args.releases, spec_version(spec))
             print(f"recorded {target.relative_to(args.releases.parent)} as the last release")
-    except (GateError, OSError, yaml.YAMLError, griffe.LoadingError) as exc:
+    except (GateError, RefError, OSError, yaml.YAMLError, griffe.LoadingError) as exc:
         print(f"breaking-change gate: cannot run: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -6,13 +6,13 @@
 Steps, all deterministic (same spec, templates and pins: same bytes):
 
 1. Derive the view of the spec the generator reads (nothing is written next to the spec):
-   the client always asks for JSON, so the non-JSON media types, the parameters that only
-   choose among the answers' media types (a query parameter whose `enum` values are the
-   subtypes of the operation's media types, e.g. `json`/`xml`) and what only they reference
-   (the positional `*Xml` schemas, whose `items: false` openapi-python-client 0.29 cannot
-   even parse) are left out; and a guess
+   the client always asks for JSON, so the `application/xml` media types, the parameter that
+   selects the answer's encoding (`x-answer-format`) and what only they reference (the
+   positional `*Xml` schemas, whose `items: false` openapi-python-client 0.29 cannot even
+   parse) are left out; and a guess
    (`x-unconfirmed`) must not make the client brittle, so an `enum` under such a mark is
-   dropped (the rental status texts are plain strings to the client). The client's version
+   dropped (the rental status texts are plain strings to the client): the view of
+   `scripts/json_only_view.py`, which stock tools read too. The client's version
    is the spec's `info.version`, which must be semver (`MAJOR.MINOR.PATCH`).
 2. Run the pinned openapi-python-client (`--meta uv`, config and custom templates from
    `generator/`) into a fresh temporary directory, copy the static modules of
@@ -20,7 +20,7 @@ Steps, all deterministic (same spec, templates and pins: same bytes):
    read from the spec, so that no template or static module names an operation, a parameter
    or a code of the API: `_shapes.py`, the JSON types of the view's schemas, which the client
    checks answers against (`_shape.py`), and `_spec.py`, the rest (the key's parameter from
-   the `apiKey`-type security scheme, the default base URL from `servers[0]`, and per
+   the security scheme of type apiKey, the default base URL from `servers[0]`, and per
    operation its secret parameters, `x-secret: true`, and its answer cap,
    `x-max-answer-bytes`). The repository's LICENSE is copied into the project.
 3. Format with the pinned ruff of this venv, by absolute path (`--no-cache`: no `.ruff_cache`
@@ -31,7 +31,6 @@ Steps, all deterministic (same spec, templates and pins: same bytes):
 from __future__ import annotations
 
 import argparse
-import copy
 import filecmp
 import json
 import os
@@ -48,6 +47,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from smspartner_contract.refs import RefError, resolve
+
+from scripts.json_only_view import json_only_view
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "smspartner.yaml"
@@ -60,7 +62,6 @@ PROJECT_NAME = "smspartner-client"
 PACKAGE_NAME = "smspartner_client"
 TARGET = ROOT / "generated" / PROJECT_NAME
 
-JSON_MEDIA_TYPE = re.compile(r"^application/(.+\+)?json$")
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 SHAPES_MODULE = "_shapes.py"
 SPEC_MODULE = "_spec.py"
@@ -83,107 +84,9 @@ class GenerationError(RuntimeError):
 # ---- 1. the spec as the generator sees it ---------------------------------------------------
 
 
-def _resolve(document: dict[str, Any], node: Any) -> Any:
-    """`node`, or what its local `$ref` points to."""
-    if isinstance(node, dict) and isinstance(node.get("$ref"), str):
-        target: Any = document
-        for part in node["$ref"].removeprefix("#/").split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        return target
-    return node
-
-
-def _refs(node: Any) -> Iterator[str]:
-    if isinstance(node, dict):
-        ref = node.get("$ref")
-        if isinstance(ref, str) and ref.startswith("#/components/"):
-            yield ref
-        for value in node.values():
-            yield from _refs(value)
-    elif isinstance(node, list):
-        for value in node:
-            yield from _refs(value)
-
-
-def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(method, path, operation) of every operation of `document`."""
-    for path, path_item in document.get("paths", {}).items():
-        if not isinstance(path_item, dict):
-            continue
-        for method in HTTP_METHODS:
-            operation = path_item.get(method)
-            if isinstance(operation, dict):
-                yield method, path, operation
-
-
-def _media_subtypes(document: dict[str, Any], operation: dict[str, Any]) -> set[str]:
-    """The subtypes (`json`, `xml`) of every media type the operation answers with."""
-    subtypes: set[str] = set()
-    for response in operation.get("responses", {}).values():
-        content = _resolve(document, response).get("content", {})
-        for media in content if isinstance(content, dict) else ():
-            subtype = media.split(";", 1)[0].rsplit("/", 1)[-1]
-            subtypes.add(subtype.rsplit("+", 1)[-1].strip().lower())
-    return subtypes
-
-
-def _chooses_media_type(
-    document: dict[str, Any], operation: dict[str, Any], parameter: dict[str, Any]
-) -> bool:
-    """Whether `parameter` only picks one of the operation's answer media types: a query
-    parameter whose `enum` values are (some of) their subtypes, JSON among them. The client
-    always reads JSON (the API's default), so it never offers such a parameter."""
-    schema = _resolve(document, parameter.get("schema", {}))
-    values = schema.get("enum") if isinstance(schema, dict) else None
-    if parameter.get("in") != "query" or not isinstance(values, list) or len(values) < 2:
-        return False
-    if not all(isinstance(value, str) for value in values):
-        return False
-    named = {value.lower() for value in values}
-    return "json" in named and named <= _media_subtypes(document, operation)
-
-
 def client_spec(spec: dict[str, Any]) -> dict[str, Any]:
-    """The JSON-only view of `spec`: no XML media types, no parameter that only chooses the
-    answer's media type, no unused components."""
-    document = copy.deepcopy(spec)
-    components = document.get("components", {})
-    responses = [*components.get("responses", {}).values()]
-    for _, _, operation in _operations(document):
-        if "parameters" in operation:
-            operation["parameters"] = [
-                parameter
-                for parameter in operation["parameters"]
-                if not _chooses_media_type(document, operation, _resolve(document, parameter))
-            ]
-        responses.extend(operation.get("responses", {}).values())
-    for response in responses:
-        content = response.get("content")
-        if isinstance(content, dict):
-            response["content"] = {
-                media: value for media, value in content.items() if JSON_MEDIA_TYPE.match(media)
-            }
-    for schema in components.get("schemas", {}).values():
-        if isinstance(schema, dict) and "x-unconfirmed" in schema:
-            schema.pop("enum", None)
-    # Keep only the components reachable from the paths (and the security schemes).
-    reachable: set[str] = set()
-    pending = list(_refs(document.get("paths", {})))
-    while pending:
-        ref = pending.pop()
-        if ref in reachable:
-            continue
-        reachable.add(ref)
-        pending.extend(_refs(_resolve(document, {"$ref": ref})))
-    for section, entries in components.items():
-        if section == "securitySchemes" or not isinstance(entries, dict):
-            continue
-        components[section] = {
-            name: value
-            for name, value in entries.items()
-            if f"#/components/{section}/{name}" in reachable
-        }
-    return document
+    """The view the generator reads: the JSON-only view (`scripts/json_only_view.py`)."""
+    return json_only_view(spec)
 
 
 def spec_version(spec: dict[str, Any]) -> str:
@@ -231,8 +134,19 @@ def _shapes_module(view: dict[str, Any]) -> str:
     )
 
 
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(method, path, operation) of every operation of `document`."""
+    for path, path_item in document.get("paths", {}).items():
+        if not isinstance(path_item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = path_item.get(method)
+            if isinstance(operation, dict):
+                yield method, path, operation
+
+
 def _api_key_parameter(view: dict[str, Any]) -> tuple[str, str]:
-    """(`in`, `name`) of the key: the `apiKey`-type security scheme the operations require."""
+    """(`in`, `name`) of the key: the security scheme of type apiKey the operations require."""
     schemes = view.get("components", {}).get("securitySchemes", {})
     required = [name for requirement in view.get("security", []) for name in requirement]
     keys = [
@@ -262,11 +176,15 @@ def _default_base_url(view: dict[str, Any]) -> str:
 def operation_facts(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """What the client needs to know of each operation, by `METHOD /path`: the parameters
     whose values are secrets (`x-secret: true`: masked like the key in every error and log
-    line of the call), as (`in`, name) pairs, and the cap of its success answers
+    line of a call), as (`in`, name) pairs, and the cap of its success answers
     (`x-max-answer-bytes`, None for the client's default)."""
     facts: dict[str, dict[str, Any]] = {}
     for method, path, operation in _operations(view):
-        parameters = [_resolve(view, parameter) for parameter in operation.get("parameters", [])]
+        path_item = view["paths"][path]
+        parameters = [
+            resolve(view, parameter)
+            for parameter in [*path_item.get("parameters", []), *operation.get("parameters", [])]
+        ]
         cap = operation.get("x-max-answer-bytes")
         if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
             raise GenerationError(
@@ -276,7 +194,7 @@ def operation_facts(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
             "secret_parameters": tuple(
                 (str(parameter.get("in")), str(parameter["name"]))
                 for parameter in parameters
-                if parameter.get("x-secret") is True
+                if isinstance(parameter, dict) and parameter.get("x-secret") is True
             ),
             "max_answer_bytes": cap,
         }
@@ -293,7 +211,7 @@ def _spec_module(view: dict[str, Any]) -> str:
     entries = "".join(f"    {key!r}: {value},\n" for key, value in operations.items())
     return (
         '"""Facts of the spec the client acts on (generated by scripts/generate_client.py from\n'
-        "the spec; do not edit): the key's parameter (the `apiKey`-type security scheme), the\n"
+        "the spec; do not edit): the key's parameter (the security scheme of type apiKey), the\n"
         "default base URL (`servers[0]`), and per operation (`METHOD /path`) its secret\n"
         'parameters (`x-secret`) and the cap of its success answers (`x-max-answer-bytes`)."""\n\n'
         "from ._operation import Operation\n\n"
@@ -369,7 +287,10 @@ def generate_into(workdir: Path, spec_file: Path = SPEC) -> Path:
     _check_pins()
     spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
     spec_version(spec)
-    view = client_spec(spec)
+    try:
+        view = client_spec(spec)
+    except RefError as exc:
+        raise GenerationError(str(exc)) from None
     spec_path = workdir / "smspartner.client.json"
     spec_path.write_text(json.dumps(view, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     project = workdir / PROJECT_NAME

@@ -1,208 +1,96 @@
-"""Our checks, for what schemathesis's built-in ones cannot say about this API.
+"""The kit's own checks, for what schemathesis's built-in ones cannot say about this API.
 
-Each is a pure function of the request that was sent and the answer (no request of its own),
-so a recorded run can be re-checked offline with the same result.
+Each is a pure function of one recorded exchange (the request sent, the answer, its decoded
+body) and the spec, so a recording is judged offline exactly as the run that made it. None
+needs schemathesis, and none names an operation, a parameter or a code of the API: the
+situations and codes come from the spec's `x-documented-errors`, the counted fields from
+`x-counts` (facts.py).
 
-- `documented_error_codes`: the situations the pages document get their documented code: no
-  `apiKey` gives 1, the run's wrong key gives 10, no `token` gives 31, the run's unknown
-  rental token gives 32 (`ignored_auth` cannot say this: it insists on 401/403). The status is
-  not judged here (it is a guess: `status_code_conformance` and the ledger grade it).
-- `additive_drift`: JSON fields the spec does not describe, and trailing XML `<entry>` elements
-  past the documented positions. The spec leaves objects open, so schema checks cannot see
-  them; a positional reader ignores trailing entries. Both are additive (exit 3).
-- `nb_data_consistency`: the stop list's `nbData` is the number of entries in `data`. What
-  `nbData` means is a guess of the ledger: the failure names the guess while it is marked.
-
-The `filter_failure` hook registered here drops the `response_schema_conformance` failure of an
-XML answer whose only fault is trailing entries (the spec's `*Xml` schemas say `items: false`):
-`additive_drift` reports it once, as additive; any other fault in that answer stays.
+- `documented_error_codes`: each documented error situation gets its documented code: no key,
+  the run's wrong key, a required parameter missing or carrying the run's unknown value. The
+  HTTP status is not judged here (it is a guess: `status_code_conformance` and the ledger
+  grade it). schemathesis's `ignored_auth` cannot say this: it insists on 401/403.
+- `additive_drift`: JSON fields the spec does not describe, and positional XML entries past the
+  documented positions. The spec leaves objects open, so schema checks cannot see them.
+- `count_consistency`: an integer marked `x-counts: FIELD` equals the number of entries of its
+  sibling array `FIELD` (the STOP list's `nbData`, read as the number of entries of `data`).
 """
 
 from __future__ import annotations
 
-import json
+from collections import Counter
 from collections.abc import Iterator, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
-import schemathesis
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
-from schemathesis import Case, CheckContext, Response
-from schemathesis.core.failures import Failure
 
-from smspartner_contract.ledger import error_response, mark_at, resolve
-from smspartner_contract.positional_xml import PositionalXmlError, decode
+from smspartner_contract import refs
+from smspartner_contract.exchange import JSON, XML, Exchange
+from smspartner_contract.facts import Facts, Operation, facts_of
+from smspartner_contract.model import CheckFailure
 
-API_KEY = "apiKey"
-TOKEN = "token"  # noqa: S105 (a parameter name)
-FORMAT = "_format"
 WRONG_KEY = "contract-run-wrong-key"
 """The deliberately wrong key the probe plan sends (public: never masked)."""
-UNKNOWN_TOKEN = "contract-run-unknown-rental"  # noqa: S105 (a token no account has)
-"""The rental token the probe plan sends to get code 32 (public: never masked)."""
-JSON, XML = "application/json", "application/xml"
-XML_TYPES = frozenset({XML, "text/xml"})
+UNKNOWN_VALUE = "contract-run-unknown-value"
+"""The value the plan sends to a parameter the docs say can be unknown (public)."""
 ADDITIVE_CODE, CODES_CODE, COUNT_CODE = "ST990", "ST991", "ST992"
-CHECK_NAMES = ("documented_error_codes", "additive_drift", "nb_data_consistency")
+ADDITIVE, CODES, COUNT = "additive_drift", "documented_error_codes", "count_consistency"
+CHECK_NAMES = (CODES, ADDITIVE, COUNT)
+MEDIA = {JSON: "application/json", XML: "application/xml"}
+STAR = "*"
 _SPEC_URI = "urn:smspartner-spec"
-_registered = False
 
 
-class AdditiveDrift(Failure):
-    """An answer carries a field the spec does not describe (not breaking for the client)."""
-
-    code = ADDITIVE_CODE
-    checks = ("additive_drift",)
-    kind_title = "Additive drift: undocumented field"
-
-    def __init__(self, *, operation: str, pointers: list[str], xml: bool) -> None:
-        what = "XML entries" if xml else "Fields"
-        super().__init__(
-            operation=operation, message=f"{what} not in the spec: {', '.join(pointers)}"
-        )
-        self.field = ", ".join(pointers)
-
-    @property
-    def _unique_key(self) -> str:
-        return self.field
+# ---- the spec as the checks read it -------------------------------------------------------------
 
 
-class WrongErrorCode(Failure):
-    """A documented situation did not get its documented error code."""
-
-    code = CODES_CODE
-    checks = ("documented_error_codes",)
-    kind_title = "Documented error code not answered"
-
-    def __init__(self, *, operation: str, message: str, expected: int, seen: str) -> None:
-        super().__init__(operation=operation, message=message)
-        self.expected = f"error code {expected}"
-        self.observed = seen
-        self.field = "/code"
-
-    @property
-    def _unique_key(self) -> str:
-        return f"{self.expected}|{self.observed}"
-
-
-class NbDataMismatch(Failure):
-    """The stop list's `nbData` is not the number of entries in `data`."""
-
-    code = COUNT_CODE
-    checks = ("nb_data_consistency",)
-    kind_title = "nbData disagrees with data"
-
-    def __init__(self, *, operation: str, field: str, count: int, entries: int) -> None:
-        super().__init__(
-            operation=operation, message=f"nbData is {count} but data holds {entries} entries"
-        )
-        self.field = field
-        self.expected = f"nbData = {entries} (the number of entries in data)"
-        self.observed = f"nbData = {count}"
-
-    @property
-    def _unique_key(self) -> str:
-        return self.field
-
-
-# ---- what was sent and what came back -----------------------------------------------------------
-
-
-def sent_query(response: Response) -> dict[str, str]:
-    """The query string actually sent (the engine adds `apiKey` outside `case.query`)."""
-    url = getattr(response.request, "url", "") or ""
-    return dict(parse_qsl(urlsplit(str(url)).query, keep_blank_values=True))
-
-
-def media_type(response: Response) -> str:
-    values = response.headers.get("content-type") or [""]
-    return str(values[0]).split(";")[0].strip().lower()
-
-
-def decode_body(media: str, body: bytes) -> tuple[str, Any] | None:
-    """("json"|"xml", value) of a body that decodes as its media type says, else None."""
-    try:
-        if media == JSON or media.endswith("+json"):
-            return "json", json.loads(body)
-        if media in XML_TYPES:
-            return "xml", decode(body)
-    except (ValueError, PositionalXmlError, RecursionError):
+def response_of(spec: Mapping[str, Any], label: str, status: int) -> Mapping[str, Any] | None:
+    """The spec's response of an operation (`GET /path`) for a status, or None."""
+    method, _, path = label.partition(" ")
+    operation = spec.get("paths", {}).get(path, {}).get(method.lower())
+    if not isinstance(operation, Mapping):
         return None
+    response = operation.get("responses", {}).get(str(status))
+    return None if response is None else refs.resolve(spec, response)
+
+
+def error_status(spec: Mapping[str, Any], label: str) -> int | None:
+    """The documented status of an operation's error answer: its first one that is not 2xx."""
+    method, _, path = label.partition(" ")
+    operation = spec.get("paths", {}).get(path, {}).get(method.lower(), {})
+    for status in operation.get("responses", {}):
+        if str(status).isdigit() and not str(status).startswith("2"):
+            return int(status)
     return None
-
-
-def lenient_decode(body: bytes) -> tuple[str, Any] | None:
-    """The body as JSON, else as positional XML, whatever its label says (None: neither)."""
-    try:
-        return "json", json.loads(body)
-    except (ValueError, RecursionError):
-        pass
-    try:
-        return "xml", decode(body)
-    except PositionalXmlError:
-        return None
-
-
-def decoded_body(response: Response) -> tuple[str, Any] | None:
-    """A schemathesis answer's body decoded as its media type says."""
-    return decode_body(media_type(response), response.content)
-
-
-def envelope_of(decoded: tuple[str, Any] | None) -> tuple[bool, Any] | None:
-    """(success flag, code) of a decoded body shaped like the API's answers, else None."""
-    if decoded is None:
-        return None
-    kind, body = decoded
-    if kind == "json" and isinstance(body, dict) and isinstance(body.get("success"), bool):
-        return body["success"], body.get("code")
-    if kind == "xml" and isinstance(body, list) and body and isinstance(body[0], bool):
-        return body[0], body[1] if len(body) > 1 else None
-    return None
-
-
-def is_error(found: tuple[bool, Any] | None) -> bool:
-    """Whether an envelope is an error: `success: false` and an integer code other than 200
-    ("Tout s'est bien passé": a success answer flipped to `success: false` is not an error)."""
-    if found is None or found[0] is not False:
-        return False
-    code = found[1]
-    return isinstance(code, int) and not isinstance(code, bool) and code != 200
-
-
-# ---- the spec as the checks read it --------------------------------------------------------------
-
-
-def _spec(case: Case[Any]) -> Mapping[str, Any]:
-    raw: Mapping[str, Any] = case.operation.schema.raw_schema
-    return raw
 
 
 def media_schema(
-    spec: Mapping[str, Any], path: str, method: str, status: int, media: str
+    spec: Mapping[str, Any], label: str, status: int, media: str
 ) -> Mapping[str, Any] | None:
     """The spec's schema of one answer (operation, status, media type), or None."""
-    operation = spec.get("paths", {}).get(path, {}).get(method.lower())
-    if operation is None:
-        return None
-    response = operation.get("responses", {}).get(str(status))
+    response = response_of(spec, label, status)
     if response is None:
         return None
-    found = resolve(spec, response).get("content", {}).get(media)
+    found = response.get("content", {}).get(media)
     return None if found is None else found.get("schema")
 
 
-def error_status(spec: Mapping[str, Any], path: str, method: str) -> int | None:
-    """The documented status of the operation's error answer (an error envelope at a success
-    status is compared with the error schema, not the success one)."""
-    found = error_response(spec.get("paths", {}).get(path, {}).get(method.lower(), {}))
-    return int(found[0]) if found else None
+def judged_status(spec: Mapping[str, Any], exchange: Exchange, facts: Facts) -> int:
+    """The status whose schema judges the answer: an error envelope at a success status is
+    compared with the error schema, not the success one."""
+    response = exchange.response
+    assert response is not None
+    status = response.status
+    if 200 <= status < 300 and exchange.is_error(facts.envelope):
+        return error_status(spec, exchange.operation) or status
+    return status
 
 
 def _known(spec: Mapping[str, Any], schema: Any) -> tuple[set[str], list[Mapping[str, Any]]]:
     """Property names of an object schema and its alternatives (anyOf/oneOf/allOf)."""
-    schema = resolve(spec, schema)
+    schema = refs.resolve(spec, schema)
     if not isinstance(schema, Mapping):
         return set(), []
     names = set(schema.get("properties", {}))
@@ -216,52 +104,55 @@ def _known(spec: Mapping[str, Any], schema: Any) -> tuple[set[str], list[Mapping
 
 
 def undocumented_fields(
-    spec: Mapping[str, Any], value: Any, schema: Any, pointer: str = ""
-) -> Iterator[str]:
-    """JSON pointers of the object keys in `value` that `schema` does not describe."""
-    names, parts = _known(spec, schema)
-    if isinstance(value, dict):
-        if not names:
-            return
-        for key, item in value.items():
-            here = f"{pointer}/{key}"
-            if key not in names:
-                yield here
+    spec: Mapping[str, Any], value: Any, schema: Any, pointer: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(pointer, value) of each object key in `value` that `schema` does not describe, once
+    per place it occurs (array items as `*` in the pointer)."""
+    stack: list[tuple[Any, Any, tuple[str, ...]]] = [(value, schema, pointer)]
+    while stack:
+        item, node, here = stack.pop()
+        names, parts = _known(spec, node)
+        if isinstance(item, dict):
+            if not names:
                 continue
-            for part in parts:
-                if key in part.get("properties", {}):
-                    yield from undocumented_fields(spec, item, part["properties"][key], here)
-                    break
-    elif isinstance(value, list):
-        for part in parts:
-            if isinstance(part.get("items"), Mapping):
-                for index, item in enumerate(value):
-                    yield from undocumented_fields(spec, item, part["items"], f"{pointer}/{index}")
-                return
+            for key, sub in item.items():
+                if key not in names:
+                    yield (*here, str(key)), sub
+                    continue
+                for part in parts:
+                    if key in part.get("properties", {}):
+                        stack.append((sub, part["properties"][key], (*here, str(key))))
+                        break
+        elif isinstance(item, list):
+            items = next((p["items"] for p in parts if isinstance(p.get("items"), Mapping)), None)
+            if items is not None:
+                stack.extend((sub, items, (*here, STAR)) for sub in item)
 
 
 def extra_entries(
-    spec: Mapping[str, Any], value: Any, schema: Any, pointer: str = ""
-) -> Iterator[str]:
-    """JSON pointers of the positional XML entries past the fields `schema` describes."""
-    schema = resolve(spec, schema)
-    if not isinstance(value, list) or not isinstance(schema, Mapping):
-        return
-    prefix = schema.get("prefixItems", [])
-    rest = schema.get("items")
-    for index, item in enumerate(value):
-        here = f"{pointer}/{index}"
-        if index < len(prefix):
-            yield from extra_entries(spec, item, prefix[index], here)
-        elif rest is False and "prefixItems" in schema:
-            yield here
-        elif isinstance(rest, Mapping):
-            yield from extra_entries(spec, item, rest, here)
+    spec: Mapping[str, Any], value: Any, schema: Any, pointer: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """(pointer, value) of the positional XML entries past the fields `schema` describes."""
+    stack: list[tuple[Any, Any, tuple[str, ...]]] = [(value, schema, pointer)]
+    while stack:
+        item, node, here = stack.pop()
+        node = refs.resolve(spec, node)
+        if not isinstance(item, list) or not isinstance(node, Mapping):
+            continue
+        prefix = node.get("prefixItems", [])
+        rest = node.get("items")
+        for index, sub in enumerate(item):
+            if index < len(prefix):
+                stack.append((sub, prefix[index], (*here, str(index))))
+            elif rest is False and "prefixItems" in node:
+                yield (*here, str(index)), sub
+            elif isinstance(rest, Mapping):
+                stack.append((sub, rest, (*here, STAR)))
 
 
 def without_extra_entries(spec: Mapping[str, Any], value: Any, schema: Any) -> Any:
     """`value` cut back to the positional entries `schema` describes."""
-    schema = resolve(spec, schema)
+    schema = refs.resolve(spec, schema)
     if not isinstance(value, list) or not isinstance(schema, Mapping):
         return value
     prefix = schema.get("prefixItems", [])
@@ -279,16 +170,19 @@ def without_extra_entries(spec: Mapping[str, Any], value: Any, schema: Any) -> A
     return kept
 
 
-def explained_by_additive(case: Case[Any], response: Response) -> bool:
-    """True when an XML answer only breaks its schema by trailing entries (additive drift)."""
-    spec = _spec(case)
-    operation = case.operation
-    schema = media_schema(spec, operation.path, operation.method, response.status_code, XML)
-    decoded = decoded_body(response)
-    if schema is None or "$ref" not in schema or decoded is None or decoded[0] != "xml":
+def only_trailing_entries(spec: Mapping[str, Any], exchange: Exchange, facts: Facts) -> bool:
+    """True when an XML answer breaks its schema by trailing entries only (additive drift:
+    the positional schemas say `items: false`, which schemathesis reports as a schema fault)."""
+    decoded = exchange.decoded
+    response = exchange.response
+    if decoded is None or decoded[0] != XML or response is None:
+        return False
+    status = judged_status(spec, exchange, facts)
+    schema = media_schema(spec, exchange.operation, status, response.media_type)
+    if schema is None or "$ref" not in schema:
         return False
     body = decoded[1]
-    if not list(extra_entries(spec, body, schema)):
+    if next(extra_entries(spec, body, schema), None) is None:
         return False
     registry: Registry[Any] = Registry().with_resource(
         _SPEC_URI, Resource.from_contents(dict(spec), default_specification=DRAFT202012)
@@ -297,128 +191,211 @@ def explained_by_additive(case: Case[Any], response: Response) -> bool:
     return bool(validator.is_valid(without_extra_entries(spec, body, schema)))
 
 
-# ---- the checks -------------------------------------------------------------------------------
+def as_named(spec: Mapping[str, Any], value: Any, schema: Any) -> Any:
+    """A positional XML value as the JSON object its twin schema describes (field order)."""
+    schema = refs.resolve(spec, schema)
+    if not isinstance(schema, Mapping):
+        return value
+    names = list(schema.get("properties", {}))
+    if names and isinstance(value, list):
+        return {
+            name: as_named(spec, item, schema["properties"][name])
+            for name, item in zip(names, value, strict=False)
+        }
+    items = schema.get("items")
+    if isinstance(items, Mapping) and isinstance(value, list):
+        return [as_named(spec, item, items) for item in value]
+    return value
 
 
-def additive_drift(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """Undocumented JSON fields and trailing XML entries, reported as additive drift."""
-    decoded = decoded_body(response)
-    if decoded is None:
-        return None
+# ---- the checks ---------------------------------------------------------------------------------
+
+
+def additive_drift(spec: Mapping[str, Any], exchange: Exchange) -> list[CheckFailure]:
+    """Undocumented JSON fields and trailing XML entries, counted per place."""
+    decoded = exchange.decoded
+    response = exchange.response
+    if decoded is None or response is None:
+        return []
+    facts = facts_of(spec)
     kind, body = decoded
-    media = JSON if kind == "json" else XML
-    spec = _spec(case)
-    operation = case.operation
-    status = response.status_code
-    if is_error(envelope_of(decoded)) and 200 <= status < 300:
-        status = error_status(spec, operation.path, operation.method) or status
-    schema = media_schema(spec, operation.path, operation.method, status, media)
+    status = judged_status(spec, exchange, facts)
+    schema = media_schema(spec, exchange.operation, status, response.media_type)
     if schema is None:
-        return None
-    if kind == "json":
-        extra = sorted(set(undocumented_fields(spec, body, schema)))
-    else:
-        extra = list(extra_entries(spec, body, schema))
-    if extra:
-        raise AdditiveDrift(operation=operation.label, pointers=extra, xml=kind == "xml")
-    return None
-
-
-def nb_data_consistency(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """`nbData` counts the entries of `data` (the stop list's success answer, JSON or XML)."""
-    if case.operation.path != "/stop-sms/list":
-        return None
-    decoded = decoded_body(response)
-    if decoded is None:
-        return None
-    kind, body = decoded
-    try:
-        if kind == "json":
-            if body.get("success") is not True:
-                return None
-            count, data, field = body.get("nbData"), body.get("data"), "/nbData"
-        else:
-            if body[0] is not True:
-                return None
-            count, data, field = body[2], body[3], "/2"
-    except (AttributeError, IndexError, TypeError, KeyError):
-        return None  # the shape is response_schema_conformance's to report
-    countable = isinstance(count, int) and not isinstance(count, bool) and isinstance(data, list)
-    if countable and count != len(data):
-        raise NbDataMismatch(
-            operation=case.operation.label, field=field, count=count, entries=len(data)
+        schema = media_schema(spec, exchange.operation, status, MEDIA[kind])
+    if schema is None:
+        return []
+    found: Counter[tuple[str, ...]] = Counter()
+    types: dict[tuple[str, ...], str] = {}
+    extra = undocumented_fields if kind == JSON else extra_entries
+    for pointer, value in extra(spec, body, schema):
+        found[pointer] += 1
+        types.setdefault(pointer, json_type(value))
+    what = "a field the spec does not describe" if kind == JSON else "an XML entry past the spec's"
+    return [
+        CheckFailure(
+            check=ADDITIVE,
+            title="Additive drift: undocumented field",
+            message=f"{what}: /{'/'.join(pointer)}",
+            pointer=pointer,
+            keyword="additionalProperties" if kind == JSON else "items",
+            observed=types[pointer],
+            code=ADDITIVE_CODE,
+            count=count,
         )
-    return None
+        for pointer, count in sorted(found.items())
+    ]
 
 
-def expected_code(operation_path: str, query: Mapping[str, str], formats: list[Any]) -> int | None:
-    """The documented error code of a request, when the pages document its situation."""
-    fmt = query.get(FORMAT)
-    if fmt is not None and fmt not in formats:
-        return None  # what an unsupported _format gets is a guess, not a documented code
-    key = query.get(API_KEY)
+def json_type(value: Any) -> str:
+    """The JSON type of a decoded value (XML's positional lists are arrays)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "array" if isinstance(value, list) else "object"
+
+
+def _counters(spec: Mapping[str, Any], schema: Any) -> list[tuple[str, str]]:
+    """(integer field, counted array field) pairs of an object schema (`x-counts`)."""
+    schema = refs.resolve(spec, schema)
+    pairs = []
+    for name, sub in (schema.get("properties", {}) if isinstance(schema, Mapping) else {}).items():
+        counted = refs.resolve(spec, sub).get("x-counts") if isinstance(sub, Mapping) else None
+        if isinstance(counted, str):
+            pairs.append((str(name), counted))
+    return pairs
+
+
+def count_consistency(spec: Mapping[str, Any], exchange: Exchange) -> list[CheckFailure]:
+    """An `x-counts` integer equals the number of entries of the array it counts."""
+    decoded = exchange.decoded
+    response = exchange.response
+    facts = facts_of(spec)
+    if decoded is None or response is None or not 200 <= response.status < 300:
+        return []
+    found = exchange.envelope(facts.envelope, lenient=False)
+    if found is None or found[0] is not True:
+        return []
+    schema = media_schema(spec, exchange.operation, response.status, MEDIA[JSON])
+    if schema is None:
+        return []
+    body = decoded[1]
+    if decoded[0] == XML:
+        body = as_named(spec, body, schema)
+    if not isinstance(body, dict):
+        return []
+    failures = []
+    names = list(refs.resolve(spec, schema).get("properties", {}))
+    for field, counted in _counters(spec, schema):
+        count, data = body.get(field), body.get(counted)
+        countable = isinstance(count, int) and not isinstance(count, bool)
+        if countable and isinstance(data, list) and count != len(data):
+            where: tuple[str, ...] = (field,)
+            if decoded[0] == XML and field in names:
+                where = (str(names.index(field)),)
+            failures.append(
+                CheckFailure(
+                    check=COUNT,
+                    title=f"{field} disagrees with {counted}",
+                    message=f"{field} is {count} but {counted} holds {len(data)} entries",
+                    pointer=where,
+                    keyword="x-counts",
+                    expected=f"{field} = {len(data)} (the number of entries in {counted})",
+                    observed=f"{field} = {count}",
+                    code=COUNT_CODE,
+                )
+            )
+    return failures
+
+
+def expected_code(
+    operation: Operation, key_name: str, query: Mapping[str, str]
+) -> tuple[int, str] | None:
+    """(documented code, the situation in words) of a request, when the docs document it."""
+    chosen = operation.format_parameter
+    if chosen is not None:
+        value = query.get(chosen.name)
+        if value is not None and value not in chosen.formats:
+            return None  # what an unsupported format gets is a guess, not a documented code
+    key = query.get(key_name)
+    candidates = []
     if not key:
-        return 1
-    if key == WRONG_KEY:
-        return 10
-    if operation_path == "/location/status":
-        if TOKEN not in query:
-            return 31
-        if query[TOKEN] == UNKNOWN_TOKEN:
-            return 32
-    return None
-
-
-def documented_error_codes(ctx: CheckContext, response: Response, case: Case[Any]) -> bool | None:
-    """No key gives 1, a wrong key 10, no token 31, an unknown rental 32 (any HTTP status)."""
-    spec = _spec(case)
-    formats = resolve(spec, {"$ref": "#/components/parameters/format"}).get("schema", {})
-    query = sent_query(response)
-    wanted = expected_code(case.operation.path, query, list(formats.get("enum", ["json", "xml"])))
-    if wanted is None:
-        return None
-    found = envelope_of(decoded_body(response))
-    if found is None:
-        return None  # not decodable: the content-type and schema checks report it
-    success, code = found
-    if success is True:
-        seen = f"HTTP {response.status_code} with success: true"
-    elif code != wanted:
-        seen = f"code {code!r}"
+        candidates.append(operation.situation("credential-missing"))
+    elif key == WRONG_KEY:
+        candidates.append(operation.situation("credential-wrong"))
     else:
+        for parameter in operation.parameters:
+            if parameter.name not in query and parameter.required:
+                candidates.append(operation.situation("parameter-missing", parameter.name))
+            elif query.get(parameter.name) == UNKNOWN_VALUE:
+                candidates.append(operation.situation("parameter-unknown", parameter.name))
+    situation = next((s for s in candidates if s is not None), None)
+    if situation is None:
         return None
-    situations = {1: "without `apiKey`", 10: "with a wrong `apiKey`", 31: "without `token`"}
-    situation = situations.get(wanted, "with an unknown rental `token`")
-    raise WrongErrorCode(
-        operation=case.operation.label,
-        message=f"A request {situation} got {seen}; the docs give error code {wanted}",
-        expected=wanted,
-        seen=seen,
-    )
+    return situation.code, situation.describe(key_name)
 
 
-def nb_data_assumption(spec: Mapping[str, Any]) -> str | None:
-    """The ledger id of the guess that `nbData` counts `data` (None once confirmed)."""
-    stop_list = spec.get("components", {}).get("schemas", {}).get("StopList", {})
-    return mark_at(spec, stop_list.get("properties", {}).get("nbData"))
+def documented_error_codes(spec: Mapping[str, Any], exchange: Exchange) -> list[CheckFailure]:
+    """Each documented situation gets its documented code (any HTTP status)."""
+    facts = facts_of(spec)
+    response = exchange.response
+    operation = facts.operation(exchange.operation)
+    if response is None or operation is None or exchange.interaction.request.method != "GET":
+        return []
+    query = dict(exchange.interaction.request.query)
+    wanted = expected_code(operation, facts.key_name, query)
+    if wanted is None:
+        return []
+    code, situation = wanted
+    found = exchange.envelope(facts.envelope, lenient=False)
+    if found is None:
+        return []  # not decodable: the content-type and schema checks report it
+    success, seen_code = found
+    if success is True:
+        seen = f"HTTP {response.status} with {facts.envelope.success}: true"
+    elif seen_code != code:
+        seen = f"{facts.envelope.code} {seen_code!r}"
+    else:
+        return []
+    return [
+        CheckFailure(
+            check=CODES,
+            title="Documented error code not answered",
+            message=f"A request {situation} got {seen}; the docs give error code {code}",
+            pointer=(facts.envelope.code,),
+            keyword="x-documented-errors",
+            expected=f"error code {code} ({situation})",
+            observed=seen,
+            code=CODES_CODE,
+        )
+    ]
 
 
-def _keep_unless_trailing_entries(
-    ctx: Any, failure: Failure, case: Case[Any], response: Any
-) -> bool:
-    """`filter_failure` hook: drop a schema failure that only trailing XML entries cause."""
-    if "response_schema_conformance" not in type(failure).checks:
-        return True
-    return not explained_by_additive(case, response)
+OURS = {
+    CODES: documented_error_codes,
+    ADDITIVE: additive_drift,
+    COUNT: count_consistency,
+}
 
 
-def register() -> None:
-    """Register our checks and the failure filter once per process (schemathesis is global)."""
-    global _registered
-    if _registered:
-        return
-    schemathesis.check(additive_drift)
-    schemathesis.check(documented_error_codes)
-    schemathesis.check(nb_data_consistency)
-    schemathesis.hook("filter_failure")(_keep_unless_trailing_entries)
-    _registered = True
+def run_ours(spec: Mapping[str, Any], exchange: Exchange) -> tuple[list[CheckFailure], list[str]]:
+    """(failures, errors) of the kit's checks on one exchange."""
+    failures: list[CheckFailure] = []
+    errors: list[str] = []
+    if exchange.response is None:
+        return failures, errors
+    for name, check in OURS.items():
+        try:
+            failures += check(spec, exchange)
+        except RecursionError:
+            errors.append(f"{name}: the answer is nested too deeply to check")
+        except Exception as exc:  # a check that crashes on an answer is reported, not raised
+            errors.append(f"{name}: {type(exc).__name__}")
+    return failures, errors

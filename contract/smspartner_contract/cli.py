@@ -9,7 +9,8 @@
 Exit status of `run` and `replay`: 0 the target matches the spec; 1 breaking drift; 4 guesses
 of the spec refuted (and nothing breaking); 3 additive drift only; 2 the run could not be made
 or completed (one line on stderr says why); 130 interrupted (128+N for signal N).
-`compare` and `parity`: 0 no difference, 1 differences, 2 unusable input.
+`compare`: 0 no difference, 1 differences, 2 unusable input, 5 nothing to compare with (a
+recording of a run that did not complete, or an empty one). `parity`: 0, 1 or 2.
 """
 
 from __future__ import annotations
@@ -19,43 +20,29 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+import time
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from types import FrameType
 
-from schemathesis.baseline import Baseline
 from smspartner_client.redact import Redactor
 from smspartner_emulator.recording import CassetteError
 
 from smspartner_contract import ledger
-from smspartner_contract.exercise import learn_phone_numbers
-from smspartner_contract.grading import (
-    EXIT_UNUSABLE,
-    BaselineError,
-    Grader,
-    Outcome,
-    load_baseline,
-)
-from smspartner_contract.recording import CassetteLeak, read_record, write_cassette
-from smspartner_contract.report import write_reports
-from smspartner_contract.run import (
-    INTERRUPTION,
-    LIVE,
-    Interrupted,
-    Record,
-    Runner,
-    Unusable,
-    load_schema,
-    redactor_for,
-    schema_config,
-)
+from smspartner_contract.baseline import Baseline, BaselineError, load_baseline
+from smspartner_contract.facts import FactError
+from smspartner_contract.grading import EXIT_UNUSABLE, Grader, Outcome
+from smspartner_contract.model import LIVE, Record, Unusable
+from smspartner_contract.privacy import OutputRefused, Outputs, Privacy
+from smspartner_contract.recording import CASSETTE, read_record, write_cassette
+from smspartner_contract.refs import RefError
+from smspartner_contract.report import REPORTS, write_reports
+from smspartner_contract.run import INTERRUPTION, Interrupted, Runner, privacy_for
 from smspartner_contract.spec import SPEC_PATH, SpecError, spec_data
 from smspartner_contract.target import plan_from, resolved_target
-from smspartner_contract.validate import Validator
 
 PROG = "smspartner-contract"
 REPORT_DIR = Path("build/contract")
-CASSETTE = "cassette.yaml"
 BASELINE = SPEC_PATH.parent / "accepted-drift.json"
 ENVIRONMENT = """environment (run):
   SMSPARTNER_BASE_URL        target ending in /v1; unset: an emulator started for the run
@@ -69,8 +56,10 @@ ENVIRONMENT = """environment (run):
   SMSPARTNER_CONTRACT_SCENARIO  an emulator scenario for the emulator the run starts
   SMSPARTNER_CONTRACT_BASELINE  accepted-drift file (default: spec/accepted-drift.json)
   SMSPARTNER_CONTRACT_DEADLINE  seconds a request may take in all (20)
-  SMSPARTNER_CONTRACT_MAX_BODY  largest answer accepted, in decoded bytes (4194304)
+  SMSPARTNER_CONTRACT_MAX_BODY  largest answer accepted, in decoded bytes (4194304; the STOP
+                             list's own cap is in the spec: 384 MiB)
 """
+EXIT_NOTHING_TO_COMPARE = 5
 
 
 def _say(message: str) -> None:
@@ -101,33 +90,38 @@ def _print(text: str) -> None:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (stays open until the process ends)
 
 
-def _baseline_path(env: Mapping[str, str], given: str | None) -> Path | None:
+def _spec_path(args: argparse.Namespace) -> Path:
+    return Path(args.spec) if args.spec else SPEC_PATH
+
+
+def _baseline(env: Mapping[str, str], given: str | None) -> Baseline | None:
+    """The accepted-drift file: named ones must exist (one line otherwise); the default one
+    is read when it exists."""
     chosen = given or env.get("SMSPARTNER_CONTRACT_BASELINE", "").strip()
     if chosen:
-        return Path(chosen)
-    return BASELINE if BASELINE.is_file() else None
+        return load_baseline(Path(chosen))
+    return load_baseline(BASELINE) if BASELINE.is_file() else None
 
 
 def grade(
     record: Record,
     base_url: str,
-    redactor: Redactor,
     baseline: Baseline | None,
     spec_path: Path = SPEC_PATH,
 ) -> Outcome:
-    """Check and grade a record against today's spec (the run and the replay share this)."""
+    """Check and grade a record against a spec (the run and the replay share this)."""
     spec = spec_data(spec_path)
-    config = schema_config(base_url)
-    schema = load_schema(config, spec)
-    grader = Grader(spec, Validator(schema, base_url), config, redactor, baseline)
-    return grader.grade(record)
+    outcome = Grader(spec, base_url=base_url, baseline=baseline).grade(record)
+    outcome.spec_path = str(spec_path)
+    outcome.spec_version = str(spec.get("info", {}).get("version", ""))
+    return outcome
 
 
-def _finish(outcome: Outcome, directory: Path, redactor: Redactor, *, quiet: bool) -> int:
-    text = write_reports(outcome, directory, redactor.mask)
+def _finish(outcome: Outcome, outputs: Outputs, *, quiet: bool) -> int:
+    text = write_reports(outcome, outputs)
     if not quiet:
         _print(text)
-        _print(f"reports: {directory}/summary.md, {directory}/junit.xml, {directory}/report.json")
+        _print("reports: " + ", ".join(str(path) for path in outputs.written))
     record = outcome.record
     code = outcome.exit_code
     if record.interrupted is not None:
@@ -137,73 +131,82 @@ def _finish(outcome: Outcome, directory: Path, redactor: Redactor, *, quiet: boo
     return code
 
 
-def _baseline(env: Mapping[str, str], given: str | None) -> Baseline | None:
-    path = _baseline_path(env, given)
-    return load_baseline(path) if path is not None else None
-
-
 def run_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    plan = plan_from(env)
+    spec_path = _spec_path(args)
+    spec = spec_data(spec_path)
+    plan = plan_from(env, spec)
     accepted = _baseline(env, args.baseline)  # a bad file stops the run before any request
     directory = Path(args.report_dir)
     with _signals_interrupt():
         with resolved_target(plan) as target:
-            runner = Runner(target, plan.settings)
+            privacy = privacy_for(target, spec)
+            outputs = Outputs(directory, privacy)
+            outputs.clear((*REPORTS, CASSETTE))
+            runner = Runner(target, plan.settings, spec=spec, privacy=privacy)
             where = "live: probe plan, GET only" if plan.settings.mode == LIVE else "full"
             if target.polite and plan.settings.mode != LIVE:
                 where = "full, polite: GET only"
             if target.per_second:
                 where += f", {target.per_second:g} requests/s"
-            _print(f"contract: checking {runner.redactor.mask(target.base_url)} ({where})")
+            _print(f"contract: checking {runner.record.target} ({where})")
             record = runner.run()
-        redactor = runner.redactor
-        spec = spec_data(SPEC_PATH)
-        learn_phone_numbers(spec, record, redactor)
-        cassette = directory / CASSETTE
+        outcome = grade(record, record.target, accepted, spec_path)
+        cassette = None
         try:
-            write_cassette(record, redactor, str(spec.get("info", {}).get("version", "")), cassette)
-        except CassetteLeak as exc:
-            record.errors.append(f"the cassette was not written: {exc}")
-        outcome = grade(record, target.base_url, redactor, accepted)
+            cassette = write_cassette(record, outcome.spec_version, outputs)
+        except OutputRefused as exc:
+            outcome.errors.append(f"the recording was not written: {exc}")
         quiet = outcome.exit_code == EXIT_UNUSABLE and len(record.interactions) <= 1
-        code = _finish(outcome, directory, redactor, quiet=quiet)
-    if not quiet:
-        _print(f"recording: {cassette}")
+        code = _finish(outcome, outputs, quiet=quiet)
+    if cassette is not None and not quiet:
+        state = "" if record.complete else " (incomplete: not a baseline for compare)"
+        _print(f"recording: {cassette}{state}")
     return code
 
 
 def replay_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     accepted = _baseline(env, args.baseline)
+    started = time.monotonic()
     record = read_record(Path(args.cassette))
-    redactor = redactor_for()
-    outcome = grade(record, record.target, redactor, accepted, Path(args.spec))
-    return _finish(outcome, Path(args.report_dir), redactor, quiet=False)
+    spec_path = _spec_path(args)
+    outputs = Outputs(Path(args.report_dir), Privacy.for_replay(spec_data(spec_path)))
+    outputs.clear(REPORTS)
+    outcome = grade(record, record.target, accepted, spec_path)
+    record.seconds = time.monotonic() - started
+    return _finish(outcome, outputs, quiet=False)
 
 
 def compare_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    from smspartner_contract.compare import compare_files
+    from smspartner_contract.compare import NothingToCompare, compare_files
 
-    return compare_files(Path(args.old), Path(args.new), Path(args.report_dir))
+    try:
+        return compare_files(
+            Path(args.old), Path(args.new), Path(args.report_dir), _spec_path(args)
+        )
+    except NothingToCompare as exc:
+        _say(str(exc))
+        return EXIT_NOTHING_TO_COMPARE
 
 
 def parity_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
     from smspartner_contract.parity import parity_of
 
-    return parity_of(Path(args.cassette), Path(args.report_dir))
+    return parity_of(Path(args.cassette), Path(args.report_dir), _spec_path(args))
 
 
 def assumptions_command(args: argparse.Namespace, env: Mapping[str, str]) -> int:
-    spec = spec_data(SPEC_PATH)
+    spec = spec_data(_spec_path(args))
     found = ledger.problems(spec)
     if found:
         for problem in found:
             _say(f"ledger: {problem}")
         return EXIT_UNUSABLE
-    print(ledger.listing(spec, as_json=args.json))
+    _print(ledger.listing(spec, as_json=args.json))
     return 0
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (also what docs/cli.md is generated from)."""
     parser = argparse.ArgumentParser(
         prog=PROG,
         description="Check the SMS Partner spec against a target; replay, compare, list guesses.",
@@ -213,49 +216,75 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     def reports(sub: argparse.ArgumentParser, default: Path) -> None:
-        sub.add_argument("--report-dir", default=str(default), help=f"where reports go ({default})")
+        sub.add_argument(
+            "--report-dir", default=str(default), help=f"where reports go (default: {default})"
+        )
 
-    parser.set_defaults(handler=run_command, report_dir=str(REPORT_DIR), baseline=None)
+    def baseline(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--baseline",
+            metavar="FILE",
+            help="accepted-drift file (default: spec/accepted-drift.json when it exists); "
+            "a named file that cannot be read stops the command (exit 2)",
+        )
+
+    def spec(sub: argparse.ArgumentParser, what: str) -> None:
+        sub.add_argument(
+            "--spec",
+            metavar="FILE",
+            default=None,
+            help=f"{what} (default: the kit's spec/smspartner.yaml)",
+        )
+
+    parser.set_defaults(handler=run_command, report_dir=str(REPORT_DIR), baseline=None, spec=None)
     run = commands.add_parser("run", help="the spec against a target (the default command)")
     reports(run, REPORT_DIR)
-    run.add_argument("--baseline", help="accepted-drift file (schemathesis baseline format)")
+    baseline(run)
+    spec(run, "the spec to check")
     run.set_defaults(handler=run_command)
     replay = commands.add_parser("replay", help="re-check a recording offline")
-    replay.add_argument("cassette")
+    replay.add_argument("cassette", help="a recording written by `run` (cassette.yaml)")
     reports(replay, REPORT_DIR / "replay")
-    replay.add_argument("--baseline", help="accepted-drift file")
-    replay.add_argument(
-        "--spec", default=str(SPEC_PATH), help="the spec to judge by (today's spec/smspartner.yaml)"
-    )
+    baseline(replay)
+    spec(replay, "the spec to judge by")
     replay.set_defaults(handler=replay_command)
     compare = commands.add_parser("compare", help="what changed between two recordings")
-    compare.add_argument("old")
-    compare.add_argument("new")
+    compare.add_argument("old", help="the previous complete recording")
+    compare.add_argument("new", help="the recording to compare with it")
     reports(compare, REPORT_DIR)
+    spec(compare, "the spec whose facts the comparison reads")
     compare.set_defaults(handler=compare_command)
     parity = commands.add_parser("parity", help="the emulator against a recording")
-    parity.add_argument("cassette")
+    parity.add_argument("cassette", help="a recording written by `run`")
     reports(parity, REPORT_DIR)
+    spec(parity, "the spec whose facts the comparison reads")
     parity.set_defaults(handler=parity_command)
     listing = commands.add_parser("assumptions", help="list the ledger")
     listing.add_argument("--json", action="store_true", help="JSON instead of Markdown")
+    spec(listing, "the spec whose ledger to list")
     listing.set_defaults(handler=assumptions_command)
-    return parser.parse_args(argv)
+    return parser
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:
-    args = parse_args(argv)
+    args = build_parser().parse_args(argv)
     env = os.environ if env is None else env
     secret = env.get("SMSPARTNER_API_KEY", "")
     token = env.get("SMSPARTNER_RENTAL_TOKEN", "")
-    mask: Callable[[str], str] = Redactor(
-        secrets=[secret] if secret else [], tokens=[token] if token else []
-    ).mask
+    mask = Redactor(secrets=[secret] if secret else [], tokens=[token] if token else []).mask
     try:
         code: int = args.handler(args, env)
         return code
-    except (Unusable, SpecError, CassetteError, BaselineError) as exc:
-        _say(mask(str(exc)))
+    except (
+        Unusable,
+        SpecError,
+        CassetteError,
+        BaselineError,
+        OutputRefused,
+        FactError,
+        RefError,
+    ) as exc:
+        _say(mask(" ".join(str(exc).split())[:500]))
         return EXIT_UNUSABLE
     except KeyboardInterrupt as exc:
         signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
@@ -263,7 +292,7 @@ def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None
         return 128 + int(signum)
     except Exception as exc:  # the last resort: one masked line, never a traceback
         reason = (str(exc).strip().splitlines() or [""])[0]
-        _say(f"unexpected {type(exc).__name__}: {mask(reason)}")
+        _say(f"unexpected {type(exc).__name__}: {mask(reason)[:300]}")
         return EXIT_UNUSABLE
 
 

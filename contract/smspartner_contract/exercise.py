@@ -3,33 +3,22 @@ and which guesses of the ledger its answers exercised (the ground for a `confirm
 
 A guess is exercised by an answer that reaches it: a value at a field whose schema carries the
 mark, an error envelope for the error-status guess of its operation, an XML answer for the
-media-type guess of its response, a request with an unsupported `_format` for that guess.
+media-type guess of its response, a request with an unsupported value for that guess.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from smspartner_emulator.recording import Interaction
-
-from smspartner_contract.checks import JSON, XML, decode_body, envelope_of, lenient_decode
-from smspartner_contract.ledger import (
-    UNCONFIRMED,
-    at,
-    error_response,
-    operations,
-    parameter_enums,
-    resolve,
-)
-from smspartner_contract.plan import documented_codes
-
-_MAX_DEPTH = 32
-PHONE_SCHEMA = "#/components/schemas/InternationalPhoneNumber"
-MIN_PHONE_LENGTH = 6
-"""Shorter values under a phone field (a count, "0") are not masked wherever they appear."""
+from smspartner_contract import refs
+from smspartner_contract.checks import MEDIA, error_status, response_of
+from smspartner_contract.exchange import XML, Exchange
+from smspartner_contract.facts import facts_of
+from smspartner_contract.ledger import UNCONFIRMED
+from smspartner_contract.walk import reach, under
 
 
 @dataclass
@@ -63,44 +52,24 @@ class OperationCoverage:
         }
 
 
-def decode_answer(interaction: Interaction) -> tuple[str, Any] | None:
-    """("json"|"xml", value) of an answer's body, by its media type; None if it does not decode."""
-    response = interaction.response
-    return None if response is None else decode_body(response.media_type, response.body)
-
-
-def _lenient(interaction: Interaction) -> tuple[str, Any] | None:
-    """The body decoded as JSON, else as positional XML, whatever its media type says."""
-    response = interaction.response
-    return None if response is None else lenient_decode(response.body)
-
-
-def any_envelope(interaction: Interaction) -> tuple[bool, Any] | None:
-    """(success, code) of an answer shaped like the API's, whatever its media type says."""
-    return envelope_of(_lenient(interaction))
-
-
-def _operation(spec: Mapping[str, Any], label: str) -> Mapping[str, Any] | None:
-    return next((op for m, p, op in operations(spec) if f"{m} {p}" == label), None)
-
-
 def coverage(
-    spec: Mapping[str, Any], interactions: list[Interaction]
+    spec: Mapping[str, Any], exchanges: Sequence[Exchange]
 ) -> dict[str, OperationCoverage]:
     """Per operation label, what the answers were."""
+    facts = facts_of(spec)
     seen = {
-        f"{m} {p}": OperationCoverage(documented=tuple(documented_codes(spec, op)))
-        for m, p, op in operations(spec)
+        op.label: OperationCoverage(documented=tuple(s.code for s in op.errors))
+        for op in facts.operations
     }
-    for interaction in interactions:
-        response = interaction.response
-        entry = seen.get(interaction.operation)
-        if response is None or entry is None or interaction.request.method != "GET":
+    for exchange in exchanges:
+        response = exchange.response
+        entry = seen.get(exchange.operation)
+        if response is None or entry is None or exchange.interaction.request.method != "GET":
             continue
         entry.statuses[response.status] += 1
         entry.media_types[response.header("content-type") or "(none)"] += 1
         entry.answers[(response.status, response.media_type or "(none)")] += 1
-        found = envelope_of(decode_answer(interaction))
+        found = exchange.envelope(facts.envelope, lenient=False)
         if found is None:
             continue
         success, code = found
@@ -111,119 +80,87 @@ def coverage(
     return seen
 
 
-def _reach(
-    spec: Mapping[str, Any], value: Any, schema: Any
-) -> Iterator[tuple[Any, Mapping[str, Any]]]:
-    """(value, schema node) for every node `value` reaches, through `$ref`s and alternatives,
-    walking JSON objects by property and positional XML lists by position."""
-    stack: list[tuple[Any, Any, int]] = [(value, schema, 0)]
-    while stack:
-        item, node, depth = stack.pop()
-        if depth > _MAX_DEPTH or not isinstance(node, Mapping):
-            continue
-        yield item, node
-        ref = node.get("$ref")
-        if isinstance(ref, str):
-            stack.append((item, at(spec, ref.removeprefix("#")), depth + 1))
-        for key in ("anyOf", "oneOf", "allOf"):
-            stack.extend((item, member, depth + 1) for member in node.get(key, []))
-        if isinstance(item, dict):
-            for name, sub in node.get("properties", {}).items():
-                if name in item:
-                    stack.append((item[name], sub, depth + 1))
-        elif isinstance(item, list):
-            prefix = node.get("prefixItems", [])
-            for index, element in enumerate(item):
-                if index < len(prefix):
-                    stack.append((element, prefix[index], depth + 1))
-                elif isinstance(node.get("items"), Mapping):
-                    stack.append((element, node["items"], depth + 1))
+def _mark_id(node: Mapping[str, Any]) -> str | None:
+    mark = node.get(UNCONFIRMED)
+    return (
+        str(mark["id"]) if isinstance(mark, Mapping) and isinstance(mark.get("id"), str) else None
+    )
 
 
 def _marks_reached(spec: Mapping[str, Any], value: Any, schema: Any, found: set[str]) -> None:
-    """Add the ids of the marked schemas that `value` reaches."""
-    for _, node in _reach(spec, value, schema):
-        mark = node.get(UNCONFIRMED)
-        if isinstance(mark, Mapping) and isinstance(mark.get("id"), str):
-            found.add(str(mark["id"]))
+    """Add the ids of the marked schemas that `value` reaches (a subtree whose marks are all
+    found already is not walked again: the 2nd to 100,000th STOP entries cost nothing)."""
+
+    def enter(node: Mapping[str, Any]) -> bool:
+        return not under(spec, node, _mark_id) <= found
+
+    for _, node in reach(spec, value, schema, enter):
+        mark = _mark_id(node)
+        if mark is not None:
+            found.add(mark)
 
 
-def _keyed_phones(value: Any) -> Iterator[str]:
-    """Strings under any JSON key that names a phone number (a renamed field included)."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            for key, sub in item.items():
-                if "phone" in str(key).lower() and isinstance(sub, str | int):
-                    yield str(sub)
-                else:
-                    stack.append(sub)
-        elif isinstance(item, list):
-            stack.extend(item)
-
-
-def phone_numbers(spec: Mapping[str, Any], interaction: Interaction) -> set[str]:
-    """The phone numbers an answer carries, whatever their form: the values of the spec's
-    phone-number fields (JSON or XML) and of any JSON key naming a phone. Patterns find the
-    usual forms; these values are masked by value too, so no form the patterns miss leaks."""
-    decoded = decode_answer(interaction) or _lenient(interaction)
-    operation = _operation(spec, interaction.operation)
-    if decoded is None:
-        return set()
-    found = set(_keyed_phones(decoded[1])) if decoded[0] == "json" else set()
-    media = XML if decoded[0] == "xml" else JSON
-    for response in (operation or {}).get("responses", {}).values():
-        schema = resolve(spec, response).get("content", {}).get(media, {}).get("schema")
-        for value, node in _reach(spec, decoded[1], schema):
-            if node.get("$ref") == PHONE_SCHEMA and isinstance(value, str | int):
-                found.add(str(value))
-    return {number for number in found if number.strip()}
-
-
-def learn_phone_numbers(spec: Mapping[str, Any], record: Any, redactor: Any) -> None:
-    """Have `redactor` mask, by value, every phone number the record's answers carry."""
-    for interaction in record.interactions:
-        for number in phone_numbers(spec, interaction):
-            if len(number.strip()) >= MIN_PHONE_LENGTH:
-                redactor.add(number, "phone")
-
-
-def exercised(spec: Mapping[str, Any], interaction: Interaction) -> dict[str, str | None]:
+def exercised(spec: Mapping[str, Any], exchange: Exchange) -> dict[str, str | None]:
     """The guesses this exchange exercised: id -> None when it held, or what was seen instead
     (a media-type guess is settled by the media type itself, not by a finding)."""
     found: dict[str, str | None] = {}
-    response = interaction.response
-    operation = _operation(spec, interaction.operation)
-    if response is None or operation is None or interaction.request.method != "GET":
+    facts = facts_of(spec)
+    response = exchange.response
+    operation = facts.operation(exchange.operation)
+    if response is None or operation is None or exchange.interaction.request.method != "GET":
         return found
-    query = dict(interaction.request.query)
-    for name, (ident, enum) in parameter_enums(spec).items():
-        if name in query and query[name] not in enum:
-            found[ident] = None
+    query = dict(exchange.interaction.request.query)
+    for parameter in operation.parameters:
+        guessed = parameter.guess and parameter.enum is not None and parameter.name in query
+        if guessed and query[parameter.name] not in (parameter.enum or ()):
+            found[str(parameter.guess)] = None
             return found  # what such an answer is, is that guess only
-    decoded = decode_answer(interaction)
-    shape = envelope_of(decoded)
+    decoded = exchange.decoded
+    shape = exchange.envelope(facts.envelope, lenient=False)
     if decoded is None or shape is None:
         return found
     if shape[0] is True:
-        reference = operation.get("responses", {}).get("200")
+        raw = response_of(spec, exchange.operation, 200)
+        reference = _raw_response(spec, exchange.operation, "200")
     else:
-        reference = (error_response(operation) or ("", None))[1]
-    if reference is None:
+        status = error_status(spec, exchange.operation)
+        raw = None if status is None else response_of(spec, exchange.operation, status)
+        reference = None if status is None else _raw_response(spec, exchange.operation, str(status))
+    if raw is None:
         return found
-    resolved = resolve(spec, reference)
-    mark = resolved.get(UNCONFIRMED)
-    if shape[0] is False and isinstance(mark, Mapping):
-        found[str(mark.get("id"))] = None
-    media = XML if decoded[0] == "xml" else JSON
-    content = resolved.get("content", {}).get(media, {})
+    mark = _mark(spec, reference)
+    if shape[0] is False and mark is not None:
+        found[mark] = None
+    content = raw.get("content", {}).get(MEDIA[decoded[0]], {})
     media_mark = content.get(UNCONFIRMED)
-    if decoded[0] == "xml" and isinstance(media_mark, Mapping):
+    if decoded[0] == XML and isinstance(media_mark, Mapping):
         seen = response.header("content-type") or "(none)"
-        found[str(media_mark.get("id"))] = None if response.media_type == media else seen
+        ok = response.media_type == MEDIA[XML]
+        found[str(media_mark.get("id"))] = None if ok else seen
     if "schema" in content:
         reached: set[str] = set()
         _marks_reached(spec, decoded[1], content["schema"], reached)
         found.update(dict.fromkeys(reached))
     return found
+
+
+def _raw_response(spec: Mapping[str, Any], label: str, status: str) -> Any:
+    method, _, path = label.partition(" ")
+    return (
+        spec.get("paths", {}).get(path, {}).get(method.lower(), {}).get("responses", {}).get(status)
+    )
+
+
+def _mark(spec: Mapping[str, Any], node: Any) -> str | None:
+    """The id of the guess on a response or what it references, or None."""
+    seen = 0
+    while isinstance(node, Mapping) and seen < 16:
+        mark = node.get(UNCONFIRMED)
+        if isinstance(mark, Mapping) and isinstance(mark.get("id"), str):
+            return str(mark["id"])
+        ref = node.get("$ref")
+        if not isinstance(ref, str):
+            return None
+        node = refs.at(spec, ref)
+        seen += 1
+    return None

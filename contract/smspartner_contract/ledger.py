@@ -25,6 +25,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from smspartner_contract import refs
+from smspartner_contract.facts import iter_operations as operations
+
 UNCONFIRMED = "x-unconfirmed"
 CONFIRMED = "x-confirmed"
 MarkKind = Literal["schema", "response", "media", "parameter", "other"]
@@ -53,7 +56,6 @@ MEDIA_ALIASES: Mapping[str, tuple[str, ...]] = {
     "application/xml": ("text/xml",),
     "application/json": ("text/json", "text/javascript"),
 }
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
 @dataclass(frozen=True)
@@ -75,13 +77,10 @@ class Mark:
         return _unescape(parts[2] if len(parts) > 2 else parts[-1])
 
 
-def escape(key: str) -> str:
-    """A key as a JSON-pointer part (`~` and `/` escaped)."""
-    return key.replace("~", "~0").replace("/", "~1")
-
-
-def _unescape(part: str) -> str:
-    return part.replace("~1", "/").replace("~0", "~")
+escape = refs.escape
+_unescape = refs.unescape
+at = refs.at
+resolve = refs.resolve
 
 
 def _kind(pointer: str) -> MarkKind:
@@ -153,30 +152,6 @@ def problems(spec: Mapping[str, Any]) -> list[str]:
         if UNCONFIRMED in node and CONFIRMED in node:
             found.append(f"{pointer}: both {UNCONFIRMED} and {CONFIRMED}")
     return found
-
-
-def at(spec: Mapping[str, Any], pointer: str) -> Any:
-    node: Any = spec
-    for part in pointer.strip("/").split("/"):
-        node = node[_unescape(part)] if isinstance(node, Mapping) else node[int(part)]
-    return node
-
-
-def resolve(spec: Mapping[str, Any], node: Any) -> Any:
-    """`node`, following local `$ref`s."""
-    seen = 0
-    while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and seen < 32:
-        node = at(spec, node["$ref"].removeprefix("#"))
-        seen += 1
-    return node
-
-
-def operations(spec: Mapping[str, Any]) -> Iterator[tuple[str, str, Mapping[str, Any]]]:
-    """(METHOD, path, operation) of every operation of the spec."""
-    for path, item in spec.get("paths", {}).items():
-        for method in HTTP_METHODS:
-            if isinstance(item.get(method), Mapping):
-                yield method.upper(), path, item[method]
 
 
 def error_response(operation: Mapping[str, Any]) -> tuple[str, Any] | None:
@@ -312,6 +287,7 @@ def relaxed(spec: Mapping[str, Any], ids: Iterable[str]) -> dict[str, Any]:
     for mark in chosen:
         if mark.kind == "response":
             _relax_status(view, mark.pointer)
+    refs.forget(view)  # nodes were replaced in place
     return view
 
 

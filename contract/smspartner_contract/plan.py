@@ -1,22 +1,21 @@
 """The probe plan: the fewest requests that reach every documented outcome and every guess.
 
-Derived from the spec and its ledger, in a fixed order (the first probe doubles as the check
-that the target is the API and takes the key):
+Derived from the spec, its facts (`x-documented-errors`, `x-answer-format`, `x-credential`,
+`x-probe`) and its ledger, in a fixed order; the first probe is a success request of the
+operation marked `x-probe`, and doubles as the check that the target is the API and takes
+the key:
 
-- per operation, each `_format` value on a request the docs say succeeds (the stop list; the
-  rental of `SMSPARTNER_RENTAL_TOKEN`, skipped without one);
-- per operation, each documented error situation once: no `apiKey` (code 1), a wrong key
-  (10), and for an operation with a required query parameter, that parameter missing (31)
-  and unknown (32); the formats alternate (JSON, XML, ..., shifted by one per operation) so
-  that every error response is seen in both media types (their `*-error-xml-media-type`
-  guesses get a verdict) and codes 1 and 10 are each seen in both formats;
-- per guessed parameter (`_format`), one request with a value outside its enum, on the first
-  operation (the guess is shared).
+- per operation, each answer format on a request the docs say succeeds; a required parameter
+  takes the user's credential (`x-credential`: skipped, and said, without one) or the spec's
+  example;
+- per operation, each documented error situation once (no key, a wrong key, a required
+  parameter missing or unknown); the formats alternate, shifted by one per operation, so that
+  every error response is seen in every format and each key situation in both formats across
+  the operations;
+- per parameter whose unsupported values are a guess of the ledger, one request with a value
+  outside its enum, on the probe operation (the guess is shared).
 
-Against the emulator with a rental token that is 11 requests: 4 successes (2 operations x 2
-formats), 6 documented errors (1 and 10 on both operations, 31, 32), 1 unsupported `_format`.
-Each one is needed: the successes carry every guessed field and both success media types, the
-errors every documented code and both error media types, the last the `_format` guess.
+`expected_requests(spec, credentials=...)` says how many requests that is, for tests and docs.
 """
 
 from __future__ import annotations
@@ -25,11 +24,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from smspartner_contract.checks import API_KEY, UNKNOWN_TOKEN, WRONG_KEY
-from smspartner_contract.ledger import operations, parameter_enums, resolve
+from smspartner_contract import refs
+from smspartner_contract.checks import UNKNOWN_VALUE, WRONG_KEY
+from smspartner_contract.facts import Operation, Parameter, facts_of
+from smspartner_contract.facts import iter_operations as operations
 
-UNSUPPORTED_FORMAT = "yaml"
-"""A `_format` value the API does not offer (what it gets is the `format-unsupported` guess)."""
+UNSUPPORTED_VALUE = "yaml"
+"""A value outside a guessed enum (what it gets is that parameter's guess)."""
 
 
 @dataclass(frozen=True)
@@ -44,88 +45,125 @@ class Probe:
     key: str
     """"real" (the run's key), "wrong" (WRONG_KEY) or "none"."""
     negative: bool = False
-    """The request breaks the spec on purpose (an unsupported `_format`)."""
+    """The request breaks the spec on purpose (an unsupported value)."""
 
-    def sent_query(self, api_key: str) -> tuple[tuple[str, str], ...]:
-        keys = {"real": ((API_KEY, api_key),), "wrong": ((API_KEY, WRONG_KEY),), "none": ()}
+    def sent_query(self, key_name: str, api_key: str) -> tuple[tuple[str, str], ...]:
+        keys = {"real": ((key_name, api_key),), "wrong": ((key_name, WRONG_KEY),), "none": ()}
         return (*keys[self.key], *self.query)
 
 
-def _formats(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> list[str]:
-    for parameter in operation.get("parameters", []):
-        parameter = resolve(spec, parameter)
-        if parameter.get("name") == "_format":
-            return [str(value) for value in resolve(spec, parameter["schema"]).get("enum", [])]
-    return []
+def _example(spec: Mapping[str, Any], operation: Mapping[str, Any], name: str) -> str | None:
+    for raw in operation.get("parameters", []):
+        parameter = refs.resolve(spec, raw)
+        if parameter.get("name") == name and parameter.get("example") is not None:
+            return str(parameter["example"])
+    return None
 
 
-def required_query(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> list[str]:
-    return [
-        str(parameter["name"])
-        for parameter in (resolve(spec, p) for p in operation.get("parameters", []))
-        if parameter.get("in") == "query" and parameter.get("required")
-    ]
+def _value(
+    spec: Mapping[str, Any],
+    raw_operation: Mapping[str, Any],
+    parameter: Parameter,
+    credentials: Mapping[str, str],
+) -> str | None:
+    """The value a success request gives a required parameter, or None when none is known."""
+    if parameter.credential is not None:
+        return credentials.get(parameter.credential)
+    return _example(spec, raw_operation, parameter.name)
 
 
-def documented_codes(spec: Mapping[str, Any], operation: Mapping[str, Any]) -> list[int]:
-    """The error codes the docs give an operation: 1 and 10 (the key), 31 and 32 (a required
-    query parameter: the rental token)."""
-    return [1, 10] + ([31, 32] if required_query(spec, operation) else [])
+def _raw(spec: Mapping[str, Any], operation: Operation) -> Mapping[str, Any]:
+    return next(
+        op for m, p, op in operations(spec) if m == operation.method and p == operation.path
+    )
 
 
 def probe_plan(
-    spec: Mapping[str, Any], *, rental_token: str | None
+    spec: Mapping[str, Any], *, credentials: Mapping[str, str]
 ) -> tuple[list[Probe], list[str]]:
     """The probes, and what the plan could not reach (said in the reports)."""
+    facts = facts_of(spec)
+    ordered = [facts.probe, *(op for op in facts.operations if op is not facts.probe)]
     probes: list[Probe] = []
     gaps: list[str] = []
-    unsupported = parameter_enums(spec)
-    for number, (method, path, operation) in enumerate(operations(spec)):
-        label = f"{method} {path}"
-        formats = _formats(spec, operation) or ["json"]
-        required = required_query(spec, operation)
-        if required and rental_token is None:
+    for number, operation in enumerate(ordered):
+        raw = _raw(spec, operation)
+        label = operation.label
+        chosen = operation.format_parameter
+        formats = list(chosen.formats) if chosen is not None else [""]
+        required = [p for p in operation.parameters if p.required]
+        values = {p.name: _value(spec, raw, p, credentials) for p in required}
+        missing = [p for p in required if values[p.name] is None]
+        if missing:
+            needed = ", ".join(p.credential or f"an example for `{p.name}`" for p in missing)
             gaps.append(
-                f"{label}: no success answer requested (set SMSPARTNER_RENTAL_TOKEN to a rental "
-                "of the account): its 200 and the guesses only it carries are not exercised"
+                f"{label}: no success answer requested (set {needed}): its success answer and "
+                "the guesses only it carries are not exercised"
             )
         else:
-            known = tuple((name, rental_token or "") for name in required)
+            known = tuple((name, str(value)) for name, value in values.items())
             for fmt in formats:
+                chosen_format = ((chosen.name, fmt),) if chosen is not None else ()
                 probes.append(
-                    Probe(f"{label}, {fmt}", method, path, (*known, ("_format", fmt)), "real")
+                    Probe(
+                        f"{label}, {fmt or 'default'}",
+                        operation.method,
+                        operation.path,
+                        (*known, *chosen_format),
+                        "real",
+                    )
                 )
-        situations: list[tuple[str, tuple[tuple[str, str], ...], str]] = [
-            ("without apiKey (code 1)", (), "none"),
-            ("with a wrong apiKey (code 10)", (), "wrong"),
-        ]
-        for name in required:
-            situations.append((f"without {name} (code 31)", (), "real"))
-            situations.append(
-                (f"with an unknown {name} (code 32)", ((name, UNKNOWN_TOKEN),), "real")
-            )
-        for index, (what, query, key) in enumerate(situations):
-            # Shifted by the operation's rank: each code is seen in both formats across the
-            # operations, and each error response in both media types.
+        for index, situation in enumerate(operation.errors):
+            # Shifted by the operation's rank: each code is seen in every format across the
+            # operations, and each error response in every media type.
             fmt = formats[(index + number) % len(formats)]
-            # The key situations carry the rental (or the unknown one): only the key is wrong.
-            base = tuple((n, rental_token or UNKNOWN_TOKEN) for n in required if key != "real")
+            chosen_format = ((chosen.name, fmt),) if chosen is not None and fmt else ()
+            given = {p.name: values[p.name] or UNKNOWN_VALUE for p in required}
+            key = {"credential-missing": "none", "credential-wrong": "wrong"}.get(
+                situation.when, "real"
+            )
+            if situation.when == "parameter-missing":
+                given.pop(situation.parameter or "", None)
+            elif situation.when == "parameter-unknown":
+                given[situation.parameter or ""] = UNKNOWN_VALUE
+            elif key != "real":
+                # The key situations carry the user's values (or the unknown one): only the
+                # key is wrong.
+                pass
+            what = f"{situation.describe(facts.key_name)} (code {situation.code})"
             probes.append(
                 Probe(
-                    f"{label} {what}, {fmt}", method, path, (*base, *query, ("_format", fmt)), key
+                    f"{label} {what}, {fmt or 'default'}",
+                    operation.method,
+                    operation.path,
+                    (*tuple(given.items()), *chosen_format),
+                    key,
                 )
             )
-    first_method, first_path, _ = next(operations(spec))
-    for name, (_, enum) in sorted(unsupported.items()):
-        value = UNSUPPORTED_FORMAT if UNSUPPORTED_FORMAT not in enum else "unsupported"
+    probe = ordered[0]
+    for parameter in probe.parameters:
+        if parameter.guess is None or parameter.enum is None:
+            continue
+        value = UNSUPPORTED_VALUE if UNSUPPORTED_VALUE not in parameter.enum else "unsupported"
         probes.append(
             Probe(
-                f"{first_method} {first_path} with an unsupported {name} ({value!r})",
-                first_method,
-                first_path,
-                ((name, value),),
+                f"{probe.label} with an unsupported {parameter.name} ({value!r})",
+                probe.method,
+                probe.path,
+                ((parameter.name, value),),
                 "real",
                 negative=True,
             )
         )
     return probes, gaps
+
+
+def expected_requests(spec: Mapping[str, Any], *, credentials: Mapping[str, str]) -> int:
+    """How many requests the plan sends (a run without retries)."""
+    return len(probe_plan(spec, credentials=credentials)[0])
+
+
+def documented_codes(spec: Mapping[str, Any], label: str) -> list[int]:
+    """The error codes the docs give an operation (`x-documented-errors`)."""
+    operation = facts_of(spec).operation(label)
+    return [] if operation is None else [situation.code for situation in operation.errors]

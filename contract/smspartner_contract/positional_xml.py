@@ -22,6 +22,8 @@ ROOT_TAG = "result"
 ENTRY_TAG = "entry"
 _INTEGER = re.compile(r"-?[0-9]+")
 _DECIMAL = re.compile(r"-?[0-9]+\.[0-9]+([eE][-+]?[0-9]+)?")
+MAX_NUMBER_DIGITS = 400
+"""Longest bare number read (Python refuses integers of more than 4,300 digits anyway)."""
 
 
 class PositionalXmlError(ValueError):
@@ -56,6 +58,8 @@ class _Node:
             return []
         if bare in ("true", "false"):
             return bare == "true"
+        if len(bare) > MAX_NUMBER_DIGITS:
+            raise _ShapeError(f"a number of {len(bare)} characters (more than {MAX_NUMBER_DIGITS})")
         if _INTEGER.fullmatch(bare):
             return int(bare)
         if _DECIMAL.fullmatch(bare):

@@ -29,8 +29,33 @@ def escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
+_FOUND: dict[int, tuple[Any, dict[str, Any]]] = {}
+"""Nodes found per document (the document is kept, so its id is not reused): a walk over a
+100,000-entry answer follows the same few references a million times."""
+
+
+def forget(document: Any) -> None:
+    """Drop what `at` remembers of `document` (after it was changed in place)."""
+    _FOUND.pop(id(document), None)
+
+
 def at(document: Any, pointer: str) -> Any:
     """The node at a JSON pointer (`/components/schemas/Error` or `#/components/...`)."""
+    entry = _FOUND.get(id(document))
+    if entry is None or entry[0] is not document:
+        if len(_FOUND) > 64:
+            _FOUND.clear()
+        entry = (document, {})
+        _FOUND[id(document)] = entry
+    found = entry[1]
+    if pointer in found:
+        return found[pointer]
+    node = _at(document, pointer)
+    found[pointer] = node
+    return node
+
+
+def _at(document: Any, pointer: str) -> Any:
     node: Any = document
     for part in pointer.removeprefix("#").strip("/").split("/"):
         if part == "":

@@ -1,20 +1,20 @@
 """The run's reports: summary.md for people, junit.xml for CI, report.json for tools.
 
-Everything in them was masked when the findings were built (the key `***`, tokens `abcd••••`,
-phone numbers `+33•••••••19`); `write_reports` masks each file's text once more with the run's
-redactor before writing it.
+Everything in them comes from the masked record (placeholders instead of keys, tokens and
+personal data); `Outputs.write` verifies each text before it is written. Markdown stays valid
+whatever a masked value holds: inline code uses a fence longer than any backtick run inside
+(`code`), table cells escape `|` and line breaks (`cell`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from pathlib import Path
+import re
 from typing import Any
 from xml.etree import ElementTree as ET
 
 from smspartner_contract.grading import (
-    ADDITIVE,
+    ADDITIVE_DRIFT,
     ASSUMPTION,
     BREAKING,
     NOT_EXERCISED,
@@ -22,46 +22,83 @@ from smspartner_contract.grading import (
     Finding,
     Outcome,
 )
-from smspartner_contract.run import redactor_for
+from smspartner_contract.privacy import Outputs
 
 SUMMARY, JUNIT, REPORT = "summary.md", "junit.xml", "report.json"
+REPORTS = (SUMMARY, JUNIT, REPORT)
+_BACKTICKS = re.compile(r"`+")
+
+
+def code(text: str) -> str:
+    """`text` as a Markdown code span, valid whatever it holds (backticks included)."""
+    text = " ".join(str(text).split())
+    longest = max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def cell(text: str) -> str:
+    """`text` as one Markdown table cell."""
+    return " ".join(str(text).split()).replace("\\", "\\\\").replace("|", "\\|")
 
 
 def _finding_lines(finding: Finding) -> list[str]:
-    about = f" refutes `{finding.assumption}`" if finding.assumptions else ""
-    times = f" (seen {finding.count}x)" if finding.count > 1 else ""
+    about = f" refutes {code(finding.assumption or '')}" if finding.assumptions else ""
+    seen = f"{finding.count} place(s) in {finding.answers} answer(s)"
     lines = [
-        f"- **{finding.category}** `{finding.check}`{about}: {finding.title}{times}",
-        f"  - field: `{finding.field}`",
-        f"  - expected: {finding.expected}; seen: {finding.observed}",
-        f"  - {finding.message}",
-        f"  - reproduce: `{finding.reproduce}`",
+        f"- **{finding.category}** {code(finding.check)}{about}: {finding.title} ({seen})",
+        f"  - field: {code(finding.field)}"
+        + (f", rule {code(finding.identity.rule)}" if finding.identity.rule else ""),
+        f"  - expected: {code(finding.expected)}; seen: {code(finding.observed)}",
+        f"  - reproduce: {code(finding.reproduce)}",
     ]
     if finding.accepted is not None:
         lines.insert(1, f"  - accepted drift (does not fail the run): {finding.accepted}")
     return lines
 
 
-def _mode(outcome: Outcome) -> str:
-    record = outcome.record
-    if record.mode == "live":
+def _mode(mode: str) -> str:
+    if mode == "live":
         return "live: the probe plan only (GET)"
     return "full: the probe plan, then schemathesis's examples, coverage and fuzzing phases"
 
 
-def summary(outcome: Outcome) -> str:
-    """Markdown: the verdict, the findings by operation, the ledger, the coverage."""
+def _header(outcome: Outcome) -> list[str]:
     record = outcome.record
-    lines = [
+    replayed = record.replay_of
+    spec = f"{code(outcome.spec_path)} (version {outcome.spec_version})"
+    if replayed is not None:
+        return [
+            "# Replay of a recording",
+            "",
+            f"- recording: {code(getattr(replayed, 'source', ''))}, recorded "
+            f"{replayed.recorded_at or 'at an unknown date'} against {code(record.target)} "
+            f"({_mode(record.mode)})",
+            f"- judged by: {spec}",
+            f"- verdict: **{outcome.verdict}**",
+            f"- exit status: {outcome.exit_code}",
+            f"- {len(record.interactions)} recorded exchanges, {outcome.checks} checks, "
+            f"replayed in {record.seconds:.1f} s",
+            "",
+        ]
+    return [
         "# Contract run",
         "",
-        f"- target: `{record.target}`",
-        f"- mode: {_mode(outcome)}",
+        f"- target: {code(record.target)}",
+        f"- mode: {_mode(record.mode)}",
+        f"- spec: {spec}",
         f"- verdict: **{outcome.verdict}**",
         f"- exit status: {outcome.exit_code}",
         f"- {record.requests} requests, {outcome.checks} checks, {record.seconds:.1f} s",
         "",
     ]
+
+
+def summary(outcome: Outcome) -> str:
+    """Markdown: the verdict, the findings by operation, the ledger, the coverage."""
+    record = outcome.record
+    lines = _header(outcome)
     if record.interrupted is not None:
         lines += ["**This run was interrupted: what follows covers only what was sent.**", ""]
     if record.stopped:
@@ -76,15 +113,9 @@ def summary(outcome: Outcome) -> str:
         for finding in findings:
             lines += _finding_lines(finding)
         lines.append("")
-    lines += [
-        "## Assumptions (the ledger)",
-        "",
-        "| id | verdict | seen |",
-        "| --- | --- | --- |",
-    ]
+    lines += ["## Assumptions (the ledger)", "", "| id | verdict | seen |", "| --- | --- | --- |"]
     for verdict in outcome.verdicts:
-        seen = verdict.observed or ""
-        lines.append(f"| `{verdict.id}` | {verdict.verdict} | {seen} |")
+        lines.append(f"| {code(verdict.id)} | {verdict.verdict} | {cell(verdict.observed or '')} |")
     lines += [
         "",
         "## Coverage",
@@ -97,9 +128,9 @@ def summary(outcome: Outcome) -> str:
         shown = sorted(answered.answers.items())
         kinds = ", ".join(f"{status} {media} x{n}" for (status, media), n in shown) or "none"
         codes = ", ".join(f"{k} x{v}" for k, v in sorted(answered.codes.items())) or "none"
-        missing = ", ".join(str(code) for code in answered.missing_codes) or "none"
+        missing = ", ".join(str(c) for c in answered.missing_codes) or "none"
         cells = (label, kinds, codes, missing, str(answered.success))
-        lines.append("| " + " | ".join(cells) + " |")
+        lines.append("| " + " | ".join(cell(c) for c in cells) + " |")
     lines.append("")
     notes = [*outcome.fatal_gaps, *outcome.gaps]
     if notes:
@@ -107,7 +138,10 @@ def summary(outcome: Outcome) -> str:
     if outcome.expired:
         lines += ["## Expired acceptances", "", *(f"- {line}" for line in outcome.expired), ""]
     if outcome.errors:
-        lines += ["## Errors", "", *(f"- {error}" for error in outcome.errors), ""]
+        lines += ["## Errors", "", *(f"- {error}" for error in outcome.errors[:20])]
+        if len(outcome.errors) > 20:
+            lines.append(f"- ... and {len(outcome.errors) - 20} more (report.json)")
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -117,10 +151,7 @@ def junit(outcome: Outcome) -> str:
     failures = skipped = 0
     for finding in outcome.findings:
         case = ET.SubElement(
-            suite,
-            "testcase",
-            classname=finding.operation,
-            name=f"{finding.check} {finding.field}",
+            suite, "testcase", classname=finding.operation, name=f"{finding.check} {finding.field}"
         )
         if finding.accepted is not None:
             ET.SubElement(case, "skipped", message=f"accepted drift: {finding.accepted}")
@@ -161,11 +192,24 @@ def junit(outcome: Outcome) -> str:
 def report_data(outcome: Outcome) -> dict[str, Any]:
     """The machine-readable report (`report.json`)."""
     record = outcome.record
+    replayed = record.replay_of
     return {
         "exit_code": outcome.exit_code,
         "verdict": outcome.verdict,
+        "kind": "replay" if replayed is not None else "run",
         "target": record.target,
         "mode": record.mode,
+        "spec": {"path": outcome.spec_path, "version": outcome.spec_version},
+        "recording": None
+        if replayed is None
+        else {
+            "path": getattr(replayed, "source", ""),
+            "recorded_at": replayed.recorded_at,
+            "target": replayed.target,
+            "mode": replayed.mode,
+            "spec_version": replayed.spec_version,
+            "complete": replayed.complete,
+        },
         "requests": record.requests,
         "checks": outcome.checks,
         "seconds": round(record.seconds, 3),
@@ -174,9 +218,11 @@ def report_data(outcome: Outcome) -> dict[str, Any]:
         "findings": [
             {
                 "category": f.category,
+                "identity": f.identity.as_dict(),
                 "check": f.check,
                 "operation": f.operation,
                 "field": f.field,
+                "title": f.title,
                 "message": f.message,
                 "assumption": f.assumption,
                 "assumptions": list(f.assumptions),
@@ -184,6 +230,8 @@ def report_data(outcome: Outcome) -> dict[str, Any]:
                 "observed": f.observed,
                 "reproduce": f.reproduce,
                 "count": f.count,
+                "answers": f.answers,
+                "examples": list(f.examples),
                 "accepted": f.accepted,
                 "baseline_entry": f.baseline_entry(),
             }
@@ -205,29 +253,15 @@ def report_data(outcome: Outcome) -> dict[str, Any]:
         "expired_acceptances": outcome.expired,
         "counts": {
             category: len(outcome.counted(category))
-            for category in (BREAKING, ASSUMPTION, ADDITIVE)
+            for category in (BREAKING, ASSUMPTION, ADDITIVE_DRIFT)
         },
     }
 
 
-def write_pair(directory: Path, name: str, text: str, data: Any) -> None:
-    """`name.md` and `name.json` (compare, parity), masked, and the text printed."""
-    mask = redactor_for().mask
-    text = mask(text)
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{name}.md").write_text(text + "\n", encoding="utf-8")
-    as_json = mask(json.dumps(data, ensure_ascii=False, indent=2))
-    (directory / f"{name}.json").write_text(as_json + "\n", encoding="utf-8")
-    print(text)
-    print(f"reports: {directory}/{name}.md, {directory}/{name}.json")
-
-
-def write_reports(outcome: Outcome, directory: Path, mask: Callable[[str], str]) -> str:
-    """Write summary.md, junit.xml and report.json; return the summary text."""
-    directory.mkdir(parents=True, exist_ok=True)
-    text = mask(summary(outcome))
-    (directory / SUMMARY).write_text(text, encoding="utf-8")
-    (directory / JUNIT).write_text(mask(junit(outcome)), encoding="utf-8")
-    data = json.dumps(report_data(outcome), ensure_ascii=False, indent=2)
-    (directory / REPORT).write_text(mask(data) + "\n", encoding="utf-8")
+def write_reports(outcome: Outcome, outputs: Outputs) -> str:
+    """Write summary.md, junit.xml and report.json (each verified); return the summary."""
+    text = summary(outcome)
+    outputs.write(SUMMARY, text)
+    outputs.write(JUNIT, junit(outcome))
+    outputs.write(REPORT, json.dumps(report_data(outcome), ensure_ascii=False, indent=2) + "\n")
     return text

@@ -13,15 +13,15 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from smspartner_contract.run import FULL, LIVE, Settings, Target, Unusable
-from smspartner_contract.sender import Limits
+from smspartner_contract.facts import facts_of
+from smspartner_contract.model import FULL, LIVE, Limits, Settings, Target, Unusable
+from smspartner_contract.spec import spec_data
 
-DEMO_KEY = "demo-api-key"
-DOCS_TOKEN = "b22b841a21624f4f452ba7fa8c822c0ed7cecfdb"  # noqa: S105 (the docs' example token)
 POLITE_PER_SECOND = 2.0
 _USERINFO = re.compile(r"//[^/?#]*@")
 
@@ -107,16 +107,30 @@ def _seconds(env: Mapping[str, str], name: str, default: float, top: float) -> f
 
 def limits_from(env: Mapping[str, str]) -> Limits:
     """The run's request limits; `SMSPARTNER_CONTRACT_DEADLINE` (seconds) and
-    `SMSPARTNER_CONTRACT_MAX_BODY` (bytes) change the two a user may want to change."""
+    `SMSPARTNER_CONTRACT_MAX_BODY` (bytes: then the cap of every answer, the spec's caps of
+    answers that grow without bound included) change the two a user may want to change."""
     default = Limits()
-    deadline = _seconds(env, "SMSPARTNER_CONTRACT_DEADLINE", default.deadline, 300.0)
+    deadline = _seconds(env, "SMSPARTNER_CONTRACT_DEADLINE", default.deadline, 600.0)
+    given = "SMSPARTNER_CONTRACT_MAX_BODY" in env and env["SMSPARTNER_CONTRACT_MAX_BODY"].strip()
     max_body = _int(env, "SMSPARTNER_CONTRACT_MAX_BODY", default.max_body)
     if max_body < 1024:
         raise Unusable(f"SMSPARTNER_CONTRACT_MAX_BODY must be at least 1024 bytes, got {max_body}")
-    return Limits(deadline=deadline, connect=min(default.connect, deadline), max_body=max_body)
+    return Limits(
+        deadline=deadline,
+        connect=min(default.connect, deadline),
+        max_body=max_body,
+        body_set=bool(given),
+    )
 
 
-def plan_from(env: Mapping[str, str]) -> Plan:
+def credential_variables(spec: Mapping[str, Any] | None = None) -> list[str]:
+    """The environment variables the spec names for the user's credentials (`x-credential`)."""
+    facts = facts_of(spec if spec is not None else spec_data())
+    found = (p.credential for op in facts.operations for p in op.credentials)
+    return sorted({name for name in found if name})
+
+
+def plan_from(env: Mapping[str, str], spec: Mapping[str, Any] | None = None) -> Plan:
     """Read and check every setting of the environment (Unusable on the first bad one)."""
     raw_url = env.get("SMSPARTNER_BASE_URL", "").strip()
     base_url = checked_base_url(raw_url) if raw_url else None
@@ -146,20 +160,26 @@ def plan_from(env: Mapping[str, str]) -> Plan:
         max_examples=_int(env, "SMSPARTNER_CONTRACT_EXAMPLES", Settings().max_examples),
         seed=_int(env, "SMSPARTNER_CONTRACT_SEED", Settings().seed),
     )
-    token = env.get("SMSPARTNER_RENTAL_TOKEN", "").strip() or None
+    token = next(
+        (value for name in credential_variables(spec) if (value := env.get(name, "").strip())),
+        None,
+    )
     return Plan(base_url, api_key, token, settings, fuzz, scenario, limits_from(env))
+
+
+def emulator_credentials() -> tuple[str, str]:
+    """The key and the documented rental of the emulator's built-in fixtures."""
+    from smspartner_emulator import default_fixtures
+
+    fixtures = default_fixtures()
+    return fixtures.api_keys[0], fixtures.rentals[-1].token
 
 
 def target_for(plan: Plan, base_url: str) -> Target:
     """The target of a plan once its base URL is known (the emulator's, if it was started)."""
     polite = plan.settings.mode == LIVE or not is_loopback(base_url)
     key, token = (
-        (DEMO_KEY, DOCS_TOKEN)
-        if plan.base_url is None
-        else (
-            plan.api_key,
-            plan.rental_token,
-        )
+        emulator_credentials() if plan.base_url is None else (plan.api_key, plan.rental_token)
     )
     return Target(
         base_url,

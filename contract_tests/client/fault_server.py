@@ -292,6 +292,8 @@ def fault_server(
     if unknown or not given:
         raise ValueError(f"unknown behaviour {unknown or given!r}")
     behaviours = [BEHAVIOURS[name] if isinstance(name, str) else name for name in given]
+    if "gzip_bomb" in given:
+        _bomb()  # compressed before serving: its seconds of CPU are not the client's deadline
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind((LOOPBACK, 0))
     listener.listen(16)

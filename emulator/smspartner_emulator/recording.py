@@ -1,42 +1,52 @@
-"""The recording of a contract run: every request sent and every answer, redacted, in YAML.
+"""The recording of a contract run (a cassette): every request sent and every answer, in YAML.
 
-Format `smspartner-contract-cassette/1`, written and read with PyYAML (safe loader only):
+One home for the format, read and written here only: the contract runner writes recordings,
+replays and compares them; the emulator's `--replay` and the pytest plugin play them. The module
+imports the standard library and PyYAML only (the emulator and its plugin must stay light).
+
+Format `smspartner-recording/2` (what the kit writes today), field by field:
 
 ```yaml
-format: smspartner-contract-cassette/1
-recorded_with: smspartner-contract 0.2.0, schemathesis 4.32.5
-recorded_at: "2026-12-01T06:17:03Z"
+format: smspartner-recording/2
+complete: true          # false: the run was cut short, unusable or interrupted: no baseline
+recorded_at: "2026-12-07T06:17:03Z"
+recorded_with: {smspartner-contract: 0.3.0, schemathesis: 4.32.5}   # informative only
 target: https://api.smspartner.fr/v1
-mode: live            # live: the probe plan only; full: plan and schemathesis phases
-spec_version: 1.0.0
-run: {rental_token: true, requests: 11, seconds: 6.1, gaps: [], errors: [], stopped: null}
+mode: live              # live: the probe plan only; full: plan, then generated requests
+spec: {version: 2.1.0}  # the spec the run checked against
+run: {rental_token: true, requests: 11, seconds: 6.1, gaps: [], errors: [], stopped: null,
+      interrupted: null, unusable: false}
 interactions:
   - id: plan-01
-    source: plan      # plan, examples, coverage or fuzzing
-    probe: stop list, JSON        # plan only: what the request is for
+    source: plan        # plan, examples, coverage or fuzzing
+    probe: GET /stop-sms/list, json   # plan only: what the request is for
     operation: GET /stop-sms/list
-    request:
-      {method: GET, path: /stop-sms/list, query: [[apiKey, REDACTED-API-KEY], [_format, json]]}
-    meta: {...}       # schemathesis CaseMetadata.to_dict(): what some checks need to re-run
+    generation: {mode: positive}      # how the request was made (see `Generation`)
+    request: {method: GET, path: /stop-sms/list, query: [[apiKey, REDACTED-API-KEY]]}
     response:
       status: 200
       message: OK
       headers: [[content-type, application/json]]
       body: {text: '{"success":true,...}'}   # or {base64: ...} when not plain UTF-8 text
       elapsed: 0.012
+    error: null         # why no answer came (then there is no `response`)
 ```
 
-Why not schemathesis's VCR writer: it is fed by its CLI's event handlers only, keeps bodies
-lossy (or base64), does not keep the case metadata that `negative_data_rejection` needs to be
-re-run offline, and redacts API-key names only. Here the API key, rental tokens and phone
-numbers are replaced by stable, format-preserving placeholders before anything reaches the
-disk (`Placeholders`); the same real value gets the same placeholder within a file, so a
-replay validates the same shapes and two recordings can be compared request by request.
+Format `smspartner-contract-cassette/1` (stop 17) is still read: its `meta` (a schemathesis
+`CaseMetadata` dump) becomes a `Generation`; its `spec_version` the spec's version. A format
+this reader does not know (a newer kit's) is refused in one line.
+
+Every value written is already masked by the runner (keys, tokens and personal data replaced
+by placeholders); this module neither masks nor checks that. Reading is bounded: a regular file
+only (a FIFO or a device would block), at most `MAX_RECORDING_BYTES`, no YAML aliases, and
+every problem is a `CassetteError` with one line naming the file and the place.
 """
 
 from __future__ import annotations
 
 import base64
+import os
+import stat
 import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -45,17 +55,26 @@ from typing import Any
 
 import yaml
 
-FORMAT = "smspartner-contract-cassette/1"
-MAX_CASSETTE_BYTES = 64 * 1024 * 1024
-"""A cassette larger than this is refused on reading (a run writes well under a megabyte)."""
+FORMAT = "smspartner-recording/2"
+FORMAT_V1 = "smspartner-contract-cassette/1"
+KNOWN_FORMATS = (FORMAT_V1, FORMAT)
+MAX_RECORDING_BYTES = 256 * 1024 * 1024
+"""A recording larger than this is refused on reading: a live run against a 1,000,000-entry
+STOP list (its JSON and XML answers) writes about 230 MB."""
 MAX_INTERACTIONS = 20_000
-"""Exchanges a cassette may hold (a full run records a few hundred)."""
+"""Exchanges a recording may hold (a full run records a few hundred)."""
+MAX_DEPTH = 64
+"""Deepest nesting of the YAML document (a recording nests 6 levels)."""
 API_KEY_PLACEHOLDER = "REDACTED-API-KEY"
+"""What the API key is replaced with in every recording."""
+POSITIVE, NEGATIVE = "positive", "negative"
 _TEXT_SAFE = set(string.printable) - {"\r", "\x0b", "\x0c"}
+_SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
 class CassetteError(Exception):
-    """A cassette that cannot be read; the message is one line naming the file."""
+    """A recording that cannot be read; the message is one line naming the file."""
 
 
 @dataclass(frozen=True)
@@ -101,6 +120,70 @@ class RecordedResponse:
 
 
 @dataclass(frozen=True)
+class Violation:
+    """One rule a negative request breaks on purpose: which keywords of which parameter's
+    schema (`pointer`), where (`location`), and how (`operator`: e.g. `negate_constraints`,
+    `change_type`, `remove_required_property`). Values are never kept."""
+
+    location: str
+    operator: str
+    keywords: tuple[str, ...] = ()
+    parameter: str | None = None
+    path: tuple[str, ...] = ()
+    pointer: str = ""
+    by_value: bool = False
+    """The request's value was rewritten after generation (rather than its schema)."""
+
+    def as_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"location": self.location, "operator": self.operator}
+        if self.keywords:
+            data["keywords"] = list(self.keywords)
+        if self.parameter is not None:
+            data["parameter"] = self.parameter
+        if self.path:
+            data["path"] = list(self.path)
+        if self.pointer:
+            data["pointer"] = self.pointer
+        if self.by_value:
+            data["by_value"] = True
+        return data
+
+
+@dataclass(frozen=True)
+class Generation:
+    """How a request was made, in the kit's own words (what the checks of a replay need).
+
+    `mode` is `positive` (a request the spec allows) or `negative` (one made invalid on
+    purpose); `negated` names the parts made invalid (`query`, `header`, `path`, `body`);
+    `parameter` and `location` the one parameter a generated case targeted, when it targeted
+    one; `scenario` what kind of case it is (e.g. `missing_parameter`, `unexpected_method`);
+    `violations` the rules a negative request breaks; `description` says it in words.
+    """
+
+    mode: str = POSITIVE
+    """`positive` or `negative`."""
+    negated: tuple[str, ...] = ()
+    parameter: str | None = None
+    location: str | None = None
+    scenario: str | None = None
+    violations: tuple[Violation, ...] = ()
+    description: str = ""
+
+    def as_data(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"mode": self.mode}
+        if self.negated:
+            data["negated"] = list(self.negated)
+        for name in ("parameter", "location", "scenario"):
+            if getattr(self, name) is not None:
+                data[name] = getattr(self, name)
+        if self.violations:
+            data["violations"] = [violation.as_data() for violation in self.violations]
+        if self.description:
+            data["description"] = self.description
+        return data
+
+
+@dataclass(frozen=True)
 class Interaction:
     """One request and its answer (None when no answer came: `error` says why)."""
 
@@ -110,23 +193,29 @@ class Interaction:
     request: RecordedRequest
     response: RecordedResponse | None
     probe: str | None = None
-    meta: Mapping[str, Any] | None = None
+    generation: Generation = field(default_factory=Generation)
     error: str | None = None
 
 
 @dataclass
 class Cassette:
-    """A whole recording: where it was made, how, and its interactions in sending order."""
+    """A whole recording: where and how it was made, and its interactions in sending order."""
 
     target: str
     mode: str
     spec_version: str
     recorded_at: str
-    recorded_with: str
+    recorded_with: Mapping[str, str] = field(default_factory=dict)
     interactions: list[Interaction] = field(default_factory=list)
     run: Mapping[str, Any] = field(default_factory=dict)
     """How the run went: `rental_token` (bool), `requests`, `seconds`, `gaps`, `errors`,
-    `stopped` and `interrupted`, so that a replay ends like the run it replays."""
+    `stopped`, `interrupted` and `unusable`, so that a replay ends like the run it replays."""
+    complete: bool = True
+    """False for a run that was cut short, unusable or interrupted: compare refuses it as the
+    recording to compare with."""
+    format: str = FORMAT
+    source: str = ""
+    """Where it was read from (a path), for messages and reports."""
 
     def __iter__(self) -> Iterator[Interaction]:
         return iter(self.interactions)
@@ -140,9 +229,13 @@ def _body_data(body: bytes) -> dict[str, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is not None and all(char in _TEXT_SAFE or ord(char) > 127 for char in text):
+    if text is not None and ((text.isascii() and text.isprintable()) or _plain(text)):
         return {"text": text}
     return {"base64": base64.b64encode(body).decode("ascii")}
+
+
+def _plain(text: str) -> bool:
+    return all(char in _TEXT_SAFE or ord(char) > 127 for char in text)
 
 
 def _interaction_data(interaction: Interaction) -> dict[str, Any]:
@@ -151,13 +244,12 @@ def _interaction_data(interaction: Interaction) -> dict[str, Any]:
         data["probe"] = interaction.probe
     request = interaction.request
     data["operation"] = interaction.operation
+    data["generation"] = interaction.generation.as_data()
     data["request"] = {
         "method": request.method,
         "path": request.path,
         "query": [list(pair) for pair in request.query],
     }
-    if interaction.meta is not None:
-        data["meta"] = dict(interaction.meta)
     response = interaction.response
     if response is not None:
         data["response"] = {
@@ -172,43 +264,30 @@ def _interaction_data(interaction: Interaction) -> dict[str, Any]:
     return data
 
 
-class _PlainDumper(yaml.SafeDumper):
+class _PlainDumper(_SafeDumper):  # type: ignore[misc]
     """No anchors and aliases: every interaction written out (the reader refuses aliases)."""
 
     def ignore_aliases(self, data: Any) -> bool:
         return True
 
 
-class _NoAliasLoader(yaml.SafeLoader):
-    """A safe loader that refuses aliases: a few bytes of `*a` must not grow into millions of
-    interactions to check."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-            raise yaml.composer.ComposerError(None, None, "aliases are not allowed", mark)
-        return super().compose_node(parent, index)
-
-
 def dump_cassette(cassette: Cassette) -> str:
-    """The YAML text of a cassette (redaction is the caller's job: see `recording`)."""
+    """The YAML text of a recording, in the current format."""
     document = {
         "format": FORMAT,
-        "recorded_with": cassette.recorded_with,
+        "complete": cassette.complete,
         "recorded_at": cassette.recorded_at,
+        "recorded_with": dict(cassette.recorded_with),
         "target": cassette.target,
         "mode": cassette.mode,
-        "spec_version": cassette.spec_version,
+        "spec": {"version": cassette.spec_version},
         "run": dict(cassette.run),
         "interactions": [_interaction_data(item) for item in cassette.interactions],
     }
-    return yaml.dump(
-        document,
-        Dumper=_PlainDumper,
-        allow_unicode=True,
-        sort_keys=False,
-        width=float("inf"),
+    text: str = yaml.dump(
+        document, Dumper=_PlainDumper, allow_unicode=True, sort_keys=False, width=2**31 - 1
     )
+    return text
 
 
 # ---- reading ---------------------------------------------------------------------------------
@@ -231,6 +310,9 @@ class _Reader:
             raise self.fail(place, "expected a string")
         return value
 
+    def optional_text(self, value: Any, place: str) -> str | None:
+        return None if value is None else self.text(value, place)
+
     def pairs(self, value: Any, place: str) -> tuple[tuple[str, str], ...]:
         if not isinstance(value, list):
             raise self.fail(place, "expected a list of [name, value] pairs")
@@ -248,7 +330,7 @@ class _Reader:
     def body(self, value: Any, place: str) -> bytes:
         data = self.mapping(value, place)
         if "text" in data:
-            return self.text(data["text"], f"{place}.text").encode("utf-8")
+            return self.text(data["text"], f"{place}.text").encode("utf-8", "surrogateescape")
         if "base64" in data:
             try:
                 return base64.b64decode(self.text(data["base64"], f"{place}.base64"), validate=True)
@@ -275,14 +357,57 @@ class _Reader:
             elapsed=float(elapsed),
         )
 
-    def interaction(self, value: Any, place: str) -> Interaction:
+    def generation(self, value: Any, place: str) -> Generation:
+        data = self.mapping(value, place)
+        mode = data.get("mode", POSITIVE)
+        if mode not in (POSITIVE, NEGATIVE):
+            raise self.fail(f"{place}.mode", "expected `positive` or `negative`")
+        negated = data.get("negated", [])
+        if not isinstance(negated, list) or not all(isinstance(part, str) for part in negated):
+            raise self.fail(f"{place}.negated", "expected a list of strings")
+        violations = data.get("violations", [])
+        if not isinstance(violations, list):
+            raise self.fail(f"{place}.violations", "expected a list")
+        return Generation(
+            mode=mode,
+            negated=tuple(negated),
+            parameter=self.optional_text(data.get("parameter"), f"{place}.parameter"),
+            location=self.optional_text(data.get("location"), f"{place}.location"),
+            scenario=self.optional_text(data.get("scenario"), f"{place}.scenario"),
+            violations=tuple(
+                self.violation(item, f"{place}.violations[{index}]")
+                for index, item in enumerate(violations)
+            ),
+            description=self.text(data.get("description", ""), f"{place}.description"),
+        )
+
+    def strings(self, value: Any, place: str) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(part, str) for part in value):
+            raise self.fail(place, "expected a list of strings")
+        return tuple(value)
+
+    def violation(self, value: Any, place: str) -> Violation:
+        data = self.mapping(value, place)
+        by_value = data.get("by_value", False)
+        if not isinstance(by_value, bool):
+            raise self.fail(f"{place}.by_value", "expected true or false")
+        return Violation(
+            location=self.text(data.get("location"), f"{place}.location"),
+            operator=self.text(data.get("operator"), f"{place}.operator"),
+            keywords=self.strings(data.get("keywords", []), f"{place}.keywords"),
+            parameter=self.optional_text(data.get("parameter"), f"{place}.parameter"),
+            path=self.strings(data.get("path", []), f"{place}.path"),
+            pointer=self.text(data.get("pointer", ""), f"{place}.pointer"),
+            by_value=by_value,
+        )
+
+    def interaction(self, value: Any, place: str, version: str) -> Interaction:
         data = self.mapping(value, place)
         request = self.mapping(data.get("request"), f"{place}.request")
-        meta = data.get("meta")
-        if meta is not None:
-            meta = self.mapping(meta, f"{place}.meta")
-        probe = data.get("probe")
-        error = data.get("error")
+        if version == FORMAT_V1:
+            generation = _generation_of_v1(data.get("meta"), self, f"{place}.meta")
+        else:
+            generation = self.generation(data.get("generation", {}), f"{place}.generation")
         return Interaction(
             id=self.text(data.get("id"), f"{place}.id"),
             source=self.text(data.get("source"), f"{place}.source"),
@@ -297,54 +422,182 @@ class _Reader:
                 if data.get("response") is not None
                 else None
             ),
-            probe=None if probe is None else self.text(probe, f"{place}.probe"),
-            meta=meta,
-            error=None if error is None else self.text(error, f"{place}.error"),
+            probe=self.optional_text(data.get("probe"), f"{place}.probe"),
+            generation=generation,
+            error=self.optional_text(data.get("error"), f"{place}.error"),
         )
 
 
-def parse_cassette(text: str, source: str = "cassette") -> Cassette:
-    """Read cassette YAML; CassetteError (one line, naming `source` and the place) otherwise."""
+def _generation_of_v1(meta: Any, reader: _Reader, place: str) -> Generation:
+    """The kit's `Generation` of a format-1 interaction's schemathesis metadata."""
+    if meta is None:
+        return Generation()
+    meta = reader.mapping(meta, place)
+    mode = NEGATIVE if _dict(meta.get("generation")).get("mode") == NEGATIVE else POSITIVE
+    negated = tuple(
+        str(where).lower()
+        for where, how in _dict(meta.get("components")).items()
+        if how == NEGATIVE
+    )
+    data = _dict(_dict(meta.get("phase")).get("data"))
+    location = _text(data.get("parameter_location"))
+    violations = []
+    for item in _list(data.get("mutations")):
+        if not isinstance(item, dict) or not _text(item.get("operator")):
+            continue
+        keywords = _list(item.get("keywords"))
+        path = _list(item.get("path"))
+        violations.append(
+            Violation(
+                location=(_text(item.get("parameter_location")) or "").lower(),
+                operator=str(item["operator"]),
+                keywords=tuple(str(k) for k in keywords),
+                parameter=_text(item.get("parameter")),
+                path=tuple(str(p) for p in path),
+                pointer=_text(item.get("schema_pointer")) or "",
+                by_value=item.get("channel") == "value",
+            )
+        )
+    return Generation(
+        mode=mode,
+        negated=negated,
+        parameter=_text(data.get("parameter")),
+        location=location.lower() if location else None,
+        scenario=_text(data.get("scenario")),
+        violations=tuple(violations),
+        description=_text(data.get("description")) or "",
+    )
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _prescan(text: str, reader: _Reader) -> None:
+    """Refuse aliases and deep nesting from the parser's events, before anything is built.
+
+    libyaml's parser is iterative, its composer recursive: 100,000 nested `[` crash the
+    interpreter in the C loader, and a few bytes of aliases can stand for millions of nodes.
+    """
+    loader = _SafeLoader(text)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise reader.fail("YAML", f"nested deeper than {MAX_DEPTH} levels")
+            elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+                depth -= 1
+            elif isinstance(event, yaml.AliasEvent):
+                raise reader.fail("YAML", "aliases are not allowed")
+    finally:
+        loader.dispose()
+
+
+def load_yaml(text: str, source: str, error: type[Exception]) -> Any:
+    """Parse YAML safely (no aliases, bounded nesting, C loader where present); `error` with
+    one line naming `source` on any problem."""
     reader = _Reader(source)
     try:
-        document = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 (a safe loader)
+        _prescan(text, reader)
+        return yaml.load(text, Loader=_SafeLoader)  # noqa: S506 (a safe loader)
+    except CassetteError as exc:
+        raise error(str(exc)) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark is not None else "YAML"
-        raise reader.fail(where, getattr(exc, "problem", None) or "not valid YAML") from None
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise error(f"{source}: {where}: {' '.join(str(problem).split())[:200]}") from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # A tagged value the safe constructor cannot build: `!!int abc`, a date 2001-13-45,
+        # an integer of thousands of digits.
+        raise error(f"{source}: a value cannot be read ({type(exc).__name__})") from None
+
+
+def parse_cassette(text: str, source: str = "recording") -> Cassette:
+    """Read recording YAML; CassetteError (one line, naming `source` and the place) otherwise."""
+    reader = _Reader(source)
+    document = load_yaml(text, source, CassetteError)
     top = reader.mapping(document, "(top)")
-    if top.get("format") != FORMAT:
-        raise reader.fail("format", f"expected {FORMAT!r}, got {top.get('format')!r}")
-    run = top.get("run", {})
+    version = top.get("format")
+    if version not in KNOWN_FORMATS:
+        known = " or ".join(repr(name) for name in KNOWN_FORMATS)
+        raise reader.fail(
+            "format", f"expected {known}, got {str(version)[:80]!r} (a newer kit wrote it?)"
+        )
     items = top.get("interactions")
     if not isinstance(items, list):
         raise reader.fail("interactions", "expected a list")
     if len(items) > MAX_INTERACTIONS:
         raise reader.fail("interactions", f"more than {MAX_INTERACTIONS:,}")
+    complete = top.get("complete", True)
+    if not isinstance(complete, bool):
+        raise reader.fail("complete", "expected true or false")
+    if version == FORMAT_V1:
+        spec_version = str(top.get("spec_version", ""))
+        recorded_with = {"versions": str(top.get("recorded_with", ""))}
+    else:
+        spec = reader.mapping(top.get("spec", {}), "spec")
+        spec_version = str(spec.get("version", ""))
+        given = reader.mapping(top.get("recorded_with", {}), "recorded_with")
+        recorded_with = {str(name): str(value) for name, value in given.items()}
     return Cassette(
         target=reader.text(top.get("target", ""), "target"),
         mode=reader.text(top.get("mode", ""), "mode"),
-        spec_version=str(top.get("spec_version", "")),
+        spec_version=spec_version,
         recorded_at=str(top.get("recorded_at", "")),
-        recorded_with=str(top.get("recorded_with", "")),
+        recorded_with=recorded_with,
         interactions=[
-            reader.interaction(item, f"interactions[{index}]") for index, item in enumerate(items)
+            reader.interaction(item, f"interactions[{index}]", str(version))
+            for index, item in enumerate(items)
         ],
-        run=reader.mapping(run, "run"),
+        run=reader.mapping(top.get("run", {}), "run"),
+        complete=complete,
+        format=str(version),
+        source=source,
     )
 
 
-def load_cassette(path: str | Path) -> Cassette:
-    """Read a cassette file (at most MAX_CASSETTE_BYTES); CassetteError on any problem."""
+def read_regular_file(path: str | Path, limit: int, error: type[Exception]) -> bytes:
+    """The bytes of a regular file, at most `limit`; `error` (one line) otherwise.
+
+    A FIFO, a device or a directory is refused before it is read (reading a FIFO blocks until
+    a writer comes, maybe never).
+    """
     source = str(path)
     try:
-        with Path(path).open("rb") as handle:
-            raw = handle.read(MAX_CASSETTE_BYTES + 1)
+        descriptor = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        reason = exc.strerror or type(exc).__name__
-        raise CassetteError(f"{source}: cannot read: {reason}") from None
-    if len(raw) > MAX_CASSETTE_BYTES:
-        raise CassetteError(f"{source}: larger than {MAX_CASSETTE_BYTES // 2**20} MiB")
+        raise error(f"{source}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if not stat.S_ISREG(mode):
+            kind = "a directory" if stat.S_ISDIR(mode) else "not a regular file"
+            raise error(f"{source}: {kind} (a FIFO or a device is refused)")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            raw = handle.read(limit + 1)
+    except OSError as exc:
+        raise error(f"{source}: cannot read: {exc.strerror or type(exc).__name__}") from None
+    finally:
+        os.close(descriptor)
+    if len(raw) > limit:
+        raise error(f"{source}: larger than {limit // 2**20} MiB")
+    return raw
+
+
+def load_cassette(path: str | Path) -> Cassette:
+    """Read a recording file (at most MAX_RECORDING_BYTES); CassetteError on any problem."""
+    source = str(path)
+    raw = read_regular_file(path, MAX_RECORDING_BYTES, CassetteError)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:

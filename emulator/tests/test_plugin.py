@@ -121,7 +121,7 @@ def team_files(path: Path) -> tuple[Path, Path]:
     )
     cassette = path / "cassette.yaml"
     cassette.write_text(
-        dump_cassette(Cassette("https://api", "live", "1.0.0", "now", "test", [recorded]))
+        dump_cassette(Cassette("https://api", "live", "1.0.0", "now", {}, [recorded]))
     )
     return fixtures, cassette
 

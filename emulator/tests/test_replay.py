@@ -62,7 +62,7 @@ def cassette(*interactions: Interaction) -> Cassette:
         mode="live",
         spec_version="1.0.0",
         recorded_at="2026-12-01T06:17:03Z",
-        recorded_with="smspartner-contract 0.2.0, schemathesis 4.32.5",
+        recorded_with={"smspartner-contract": "0.2.0"},
         interactions=list(interactions),
     )
 
