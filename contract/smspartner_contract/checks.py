@@ -88,8 +88,24 @@ def judged_status(spec: Mapping[str, Any], exchange: Exchange, facts: Facts) -> 
     return status
 
 
+_KNOWN: dict[tuple[int, int], tuple[Any, tuple[set[str], list[Mapping[str, Any]]]]] = {}
+
+
 def _known(spec: Mapping[str, Any], schema: Any) -> tuple[set[str], list[Mapping[str, Any]]]:
-    """Property names of an object schema and its alternatives (anyOf/oneOf/allOf)."""
+    """Property names of an object schema and its alternatives (anyOf/oneOf/allOf), remembered
+    per schema node (every STOP entry asks the same question)."""
+    key = (id(spec), id(schema))
+    found = _KNOWN.get(key)
+    if found is not None and found[0] is schema:
+        return found[1]
+    if len(_KNOWN) > 4096:
+        _KNOWN.clear()
+    result = _known_now(spec, schema)
+    _KNOWN[key] = (schema, result)
+    return result
+
+
+def _known_now(spec: Mapping[str, Any], schema: Any) -> tuple[set[str], list[Mapping[str, Any]]]:
     schema = refs.resolve(spec, schema)
     if not isinstance(schema, Mapping):
         return set(), []

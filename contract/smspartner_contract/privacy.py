@@ -39,7 +39,7 @@ from smspartner_emulator.recording import (
 from smspartner_contract import checks
 from smspartner_contract.exchange import Exchange
 from smspartner_contract.facts import facts_of
-from smspartner_contract.walk import reach, under
+from smspartner_contract.walk import paths_to, values_at
 
 _HEX = frozenset("0123456789abcdef")
 INTERNATIONAL_PREFIX = "999"
@@ -122,10 +122,9 @@ def _scrub_bytes(body: bytes, replace: Callable[[str], str]) -> bytes:
 
 
 def _new_redactor(secrets: Sequence[str], tokens: Sequence[str], keep: Sequence[str]) -> Redactor:
-    try:  # the masking module also masks values shaped like a rental token
-        return Redactor(secrets=secrets, tokens=tokens, keep=keep, token_shapes=True)
-    except TypeError:
-        return Redactor(secrets=secrets, tokens=tokens, keep=keep)
+    """The masking module's finder; values shaped like a rental token are masked too (another
+    rental's token echoed by the server)."""
+    return Redactor(secrets=secrets, tokens=tokens, keep=keep, token_shapes=True)
 
 
 class Privacy:
@@ -137,7 +136,7 @@ class Privacy:
         *,
         key: str | None = None,
         secrets: Iterable[str] = (),
-        keep: Sequence[str] = (checks.WRONG_KEY, checks.UNKNOWN_VALUE),
+        keep: Sequence[str] = (checks.WRONG_KEY, checks.UNKNOWN_VALUE, API_KEY_PLACEHOLDER),
     ) -> None:
         self.spec = spec
         self.facts = facts_of(spec)
@@ -172,29 +171,24 @@ class Privacy:
         if schema is None:
             return
 
-        def personal_ref(node: Mapping[str, Any]) -> str | None:
-            ref = node.get("$ref")
-            return ref if isinstance(ref, str) and ref in personal else None
+        def personal_kind(node: Mapping[str, Any]) -> str | None:
+            return personal.get(str(node.get("$ref", "")))
 
-        def enter(node: Mapping[str, Any]) -> bool:
-            return bool(under(self.spec, node, personal_ref))
-
-        for value, node in reach(self.spec, decoded[1], schema, enter):
-            kind = personal.get(str(node.get("$ref", "")))
-            if kind is None or not isinstance(value, str | int) or isinstance(value, bool):
-                continue
-            text = str(value)
-            if len(text.strip()) >= MIN_PERSONAL_LENGTH:
-                self.add(text, kind)
+        for path, kind in paths_to(self.spec, schema, personal_kind):
+            for value in values_at(decoded[1], path):
+                if isinstance(value, str | int) and not isinstance(value, bool):
+                    text = str(value)
+                    if len(text.strip()) >= MIN_PERSONAL_LENGTH:
+                        self.add(text, kind)
 
     def add(self, value: str, kind: str) -> None:
         """Mask `value` (a key, token, phone, email or name) from now on."""
         self._real.add(value.lower())
-        self.redactor.add(value, kind)  # type: ignore[arg-type,unused-ignore]
+        self.redactor.add(value, kind)  # type: ignore[arg-type]
 
     def text(self, text: str) -> str:
         """`text` with every secret and personal value replaced by its placeholder."""
-        return self.redactor.substitute(text, self.placeholders)  # type: ignore[arg-type,unused-ignore]
+        return self.redactor.substitute(text, self.placeholders)
 
     def admit(self, interaction: Interaction) -> Interaction:
         """The exchange as it may be recorded: personal data learnt, then everything masked."""
@@ -229,11 +223,7 @@ class Privacy:
     def leaks(self, text: str) -> list[str]:
         """The kinds of the real values `text` still holds, in any encoding the masking module
         knows (empty: the text may be written)."""
-        finder = getattr(self.redactor, "leaks", None)
-        if callable(finder):
-            return sorted(set(finder(text)))
-        lowered = text.lower()
-        return sorted({"secret" for value in self._real if value and value in lowered})
+        return sorted(set(self.redactor.leaks(text)))
 
 
 class Outputs:

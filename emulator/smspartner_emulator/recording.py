@@ -46,8 +46,8 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import stat
-import string
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,7 +68,8 @@ MAX_DEPTH = 64
 API_KEY_PLACEHOLDER = "REDACTED-API-KEY"
 """What the API key is replaced with in every recording."""
 POSITIVE, NEGATIVE = "positive", "negative"
-_TEXT_SAFE = set(string.printable) - {"\r", "\x0b", "\x0c"}
+_NOT_TEXT = re.compile("[^\t\n\x20-\x7e\x80-\U0010ffff]")
+"""A character YAML would not keep as written (control characters, CR): the body goes base64."""
 _SafeLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SafeDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
@@ -229,13 +230,9 @@ def _body_data(body: bytes) -> dict[str, str]:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         text = None
-    if text is not None and ((text.isascii() and text.isprintable()) or _plain(text)):
+    if text is not None and _NOT_TEXT.search(text) is None:
         return {"text": text}
     return {"base64": base64.b64encode(body).decode("ascii")}
-
-
-def _plain(text: str) -> bool:
-    return all(char in _TEXT_SAFE or ord(char) > 127 for char in text)
 
 
 def _interaction_data(interaction: Interaction) -> dict[str, Any]:
