@@ -6,17 +6,23 @@
 Steps, all deterministic (same spec, templates and pins: same bytes):
 
 1. Derive the view of the spec the generator reads (nothing is written next to the spec):
-   the client always asks for JSON, so the `application/xml` media types, the `_format`
-   parameter and what only they reference (the positional `*Xml` schemas, whose
-   `items: false` openapi-python-client 0.29 cannot even parse) are left out; and a guess
+   the client always asks for JSON, so the `application/xml` media types, the parameter that
+   selects the answer's encoding (`x-answer-format`) and what only they reference (the
+   positional `*Xml` schemas, whose `items: false` openapi-python-client 0.29 cannot even
+   parse) are left out; and a guess
    (`x-unconfirmed`) must not make the client brittle, so an `enum` under such a mark is
    dropped (the rental status texts are plain strings to the client): the view of
    `scripts/json_only_view.py`, which stock tools read too. The client's version
    is the spec's `info.version`, which must be semver (`MAJOR.MINOR.PATCH`).
 2. Run the pinned openapi-python-client (`--meta uv`, config and custom templates from
    `generator/`) into a fresh temporary directory, copy the static modules of
-   `generator/static/` (e.g. `redact.py`) into the package, and write `_shapes.py`: the JSON
-   types of the view's schemas, which the client checks answers against (`_shape.py`).
+   `generator/static/` (e.g. `redact.py`) into the package, and write two modules of facts
+   read from the spec, so that no template or static module names an operation, a parameter
+   or a code of the API: `_shapes.py`, the JSON types of the view's schemas, which the client
+   checks answers against (`_shape.py`), and `_spec.py`, the rest (the key's parameter from
+   the security scheme of type apiKey, the default base URL from `servers[0]`, and per
+   operation its secret parameters, `x-secret: true`, and its answer cap,
+   `x-max-answer-bytes`). The repository's LICENSE is copied into the project.
 3. Format with the pinned ruff of this venv, by absolute path (`--no-cache`: no `.ruff_cache`
    in the output); both versions are checked against the pins in pyproject.toml.
 4. Replace the target tree as a whole, so no file of an older generation survives.
@@ -35,12 +41,13 @@ import subprocess
 import sys
 import tempfile
 import tomllib
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import yaml
-from smspartner_contract.refs import RefError
+from smspartner_contract.refs import RefError, resolve
 
 from scripts.json_only_view import json_only_view
 
@@ -57,6 +64,9 @@ TARGET = ROOT / "generated" / PROJECT_NAME
 
 SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 SHAPES_MODULE = "_shapes.py"
+SPEC_MODULE = "_spec.py"
+LICENSE = ROOT / "LICENSE"
+HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # What a shape keeps of a schema: JSON types and structure; formats, patterns, ranges and enums
 # are left out (see generator/static/_shape.py for why).
 SHAPE_KEYS = ("type", "properties", "required", "items")
@@ -121,6 +131,94 @@ def _shapes_module(view: dict[str, Any]) -> str:
         'schemas; do not edit). Read by `_shape.py`."""\n\n'
         "from typing import Any\n\n"
         f"SHAPES: dict[str, dict[str, Any]] = {shapes}\n"
+    )
+
+
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """(method, path, operation) of every operation of `document`."""
+    for path, path_item in document.get("paths", {}).items():
+        if not isinstance(path_item, dict):
+            continue
+        for method in HTTP_METHODS:
+            operation = path_item.get(method)
+            if isinstance(operation, dict):
+                yield method, path, operation
+
+
+def _api_key_parameter(view: dict[str, Any]) -> tuple[str, str]:
+    """(`in`, `name`) of the key: the security scheme of type apiKey the operations require."""
+    schemes = view.get("components", {}).get("securitySchemes", {})
+    required = [name for requirement in view.get("security", []) for name in requirement]
+    keys = [
+        schemes[name]
+        for name in dict.fromkeys(required)
+        if isinstance(schemes.get(name), dict) and schemes[name].get("type") == "apiKey"
+    ]
+    if len(keys) != 1 or keys[0].get("in") not in ("query", "header"):
+        raise GenerationError(
+            "the client needs exactly one required security scheme of type apiKey, "
+            "in the query or a header"
+        )
+    return str(keys[0]["in"]), str(keys[0]["name"])
+
+
+def _default_base_url(view: dict[str, Any]) -> str:
+    """`servers[0].url`, its variables replaced by their defaults."""
+    servers = view.get("servers") or []
+    if not servers or not isinstance(servers[0], dict) or "url" not in servers[0]:
+        raise GenerationError("the spec names no server (servers[0].url): no default base URL")
+    url = str(servers[0]["url"])
+    for name, variable in (servers[0].get("variables") or {}).items():
+        url = url.replace("{" + name + "}", str(variable.get("default", "")))
+    return url.rstrip("/")
+
+
+def operation_facts(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """What the client needs to know of each operation, by `METHOD /path`: the parameters
+    whose values are secrets (`x-secret: true`: masked like the key in every error and log
+    line of a call), as (`in`, name) pairs, and the cap of its success answers
+    (`x-max-answer-bytes`, None for the client's default)."""
+    facts: dict[str, dict[str, Any]] = {}
+    for method, path, operation in _operations(view):
+        path_item = view["paths"][path]
+        parameters = [
+            resolve(view, parameter)
+            for parameter in [*path_item.get("parameters", []), *operation.get("parameters", [])]
+        ]
+        cap = operation.get("x-max-answer-bytes")
+        if cap is not None and (isinstance(cap, bool) or not isinstance(cap, int) or cap < 1):
+            raise GenerationError(
+                f"{method.upper()} {path}: x-max-answer-bytes must be a positive integer"
+            )
+        facts[f"{method.upper()} {path}"] = {
+            "secret_parameters": tuple(
+                (str(parameter.get("in")), str(parameter["name"]))
+                for parameter in parameters
+                if isinstance(parameter, dict) and parameter.get("x-secret") is True
+            ),
+            "max_answer_bytes": cap,
+        }
+    return facts
+
+
+def _spec_module(view: dict[str, Any]) -> str:
+    location, name = _api_key_parameter(view)
+    operations = {
+        key: f"Operation(secret_parameters={value['secret_parameters']!r}, "
+        f"max_answer_bytes={value['max_answer_bytes']!r})"
+        for key, value in sorted(operation_facts(view).items())
+    }
+    entries = "".join(f"    {key!r}: {value},\n" for key, value in operations.items())
+    return (
+        '"""Facts of the spec the client acts on (generated by scripts/generate_client.py from\n'
+        "the spec; do not edit): the key's parameter (the security scheme of type apiKey), the\n"
+        "default base URL (`servers[0]`), and per operation (`METHOD /path`) its secret\n"
+        'parameters (`x-secret`) and the cap of its success answers (`x-max-answer-bytes`)."""\n\n'
+        "from ._operation import Operation\n\n"
+        f"API_KEY_LOCATION = {location!r}\n"
+        f"API_KEY_PARAMETER = {name!r}\n"
+        f"DEFAULT_BASE_URL = {_default_base_url(view)!r}\n\n"
+        f"OPERATIONS: dict[str, Operation] = {{\n{entries}}}\n"
     )
 
 
@@ -217,6 +315,8 @@ def generate_into(workdir: Path, spec_file: Path = SPEC) -> Path:
     for module in sorted(STATIC.glob("*.py")):
         shutil.copyfile(module, project / PACKAGE_NAME / module.name)
     (project / PACKAGE_NAME / SHAPES_MODULE).write_text(_shapes_module(view), encoding="utf-8")
+    (project / PACKAGE_NAME / SPEC_MODULE).write_text(_spec_module(view), encoding="utf-8")
+    shutil.copyfile(LICENSE, project / "LICENSE")
     ruff = str(_tool("ruff"))
     _run([ruff, "check", "--fix-only", "--no-cache", "--quiet", "."], cwd=project)
     _run([ruff, "format", "--no-cache", "--quiet", "."], cwd=project)

@@ -14,7 +14,6 @@ server is stopped (at the end of the `with` block), so nothing outlives a test.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import json
 import socket
@@ -57,8 +56,10 @@ def _answer(
     extra = {name.replace("_", "-"): value for name, value in headers.items()}
 
     def behave(conn: socket.socket, request_line: str, stop: threading.Event) -> None:
+        conn.settimeout(STALL_LIMIT)  # a big body to a slow reader (tracemalloc) takes time
         fields = {"Content-Type": content_type, "Content-Length": str(len(body))}
-        _send(conn, _response(status, {**fields, **extra, "Connection": "close"}, body))
+        _send(conn, _response(status, {**fields, **extra, "Connection": "close"}, b""))
+        _send(conn, body)  # not joined to the head: no copy of a big body
 
     return behave
 
@@ -130,7 +131,6 @@ def _huge_content_length(conn: socket.socket, request_line: str, stop: threading
 
 
 @cache
-@functools.cache
 def _bomb() -> bytes:
     """A valid StopList whose padding field expands to `BOMB_DECODED_BYTES` (64 KB of gzip)."""
     compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
@@ -166,6 +166,12 @@ def _deep(status: str) -> Behaviour:
 def _redirect_loop(conn: socket.socket, request_line: str, stop: threading.Event) -> None:
     target = request_line.split(" ")[1] if " " in request_line else "/"
     _answer("302 Found", b"", "text/plain", Location=target)(conn, request_line, stop)
+
+
+def _redirect_with_key(conn: socket.socket, request_line: str, stop: threading.Event) -> None:
+    """A 302 whose `Location` echoes the request, key included (httpcore logs the header)."""
+    target = request_line.split(" ")[1] if " " in request_line else "/"
+    _answer("302 Found", b"", "text/plain", Location=f"{target}&moved=1")(conn, request_line, stop)
 
 
 def _echo_key(conn: socket.socket, request_line: str, stop: threading.Event) -> None:
@@ -249,6 +255,7 @@ BEHAVIOURS: dict[str, Behaviour] = {
     "redirect_loop": _redirect_loop,
     "echo_key": _echo_key,
     "echo_page": _echo_page,
+    "redirect_with_key": _redirect_with_key,
 }
 
 
@@ -266,15 +273,26 @@ def _serve_connection(conn: socket.socket, behaviour: Behaviour, stop: threading
         behaviour(conn, request_line, stop)
 
 
+def answer(
+    status: str, body: bytes, content_type: str = "application/json", **headers: str
+) -> Behaviour:
+    """A behaviour answering `status` with `body` (for tests that need their own answer)."""
+    return _answer(status, body, content_type, **headers)
+
+
 @contextmanager
-def fault_server(behaviour: str | Sequence[str]) -> Iterator[str]:
-    """Serve `behaviour` (or one per request, the last repeating) on a free loopback port;
-    yield the base URL (`http://127.0.0.1:N/v1`)."""
-    names = [behaviour] if isinstance(behaviour, str) else list(behaviour)
-    unknown = [name for name in names if name not in BEHAVIOURS]
-    if unknown or not names:
-        raise ValueError(f"unknown behaviour {unknown or names!r}")
-    if "gzip_bomb" in names:
+def fault_server(
+    behaviour: str | Behaviour | Sequence[str | Behaviour],
+) -> Iterator[str]:
+    """Serve `behaviour` (a name of `BEHAVIOURS` or a behaviour of the test's own; or one per
+    request, the last repeating) on a free loopback port; yield the base URL
+    (`http://127.0.0.1:N/v1`)."""
+    given = [behaviour] if isinstance(behaviour, str) or callable(behaviour) else list(behaviour)
+    unknown = [name for name in given if isinstance(name, str) and name not in BEHAVIOURS]
+    if unknown or not given:
+        raise ValueError(f"unknown behaviour {unknown or given!r}")
+    behaviours = [BEHAVIOURS[name] if isinstance(name, str) else name for name in given]
+    if "gzip_bomb" in given:
         _bomb()  # compressed before serving: its seconds of CPU are not the client's deadline
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind((LOOPBACK, 0))
@@ -292,9 +310,9 @@ def fault_server(behaviour: str | Sequence[str]) -> Iterator[str]:
                 continue
             except OSError:
                 return
-            name = names[min(len(workers), len(names) - 1)]
+            chosen = behaviours[min(len(workers), len(behaviours) - 1)]
             worker = threading.Thread(
-                target=_serve_connection, args=(conn, BEHAVIOURS[name], stop), daemon=True
+                target=_serve_connection, args=(conn, chosen, stop), daemon=True
             )
             worker.start()
             workers.append(worker)

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-import smspartner_emulator
-import yaml
 from smspartner_client import AuthenticatedClient, Client
-from starlette.types import ASGIApp
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
+
+# The emulator, Starlette and PyYAML are imported where they are used: the tests that need
+# neither (fault servers, MockTransport) also run where only the client is installed (the
+# lowest-versions run of the client's dependencies).
 
 DEMO_API_KEY = "demo-api-key"
 # A made-up key for the fault tests: it must never show in an error message or a log line.
@@ -29,6 +33,9 @@ SPEC = Path(__file__).resolve().parents[2] / "spec" / "smspartner.yaml"
 
 def emulator_fixtures() -> dict[str, Any]:
     """The emulator's built-in fixture data (what its answers are made of)."""
+    import smspartner_emulator
+    import yaml
+
     path = Path(smspartner_emulator.__file__).parent / "fixtures" / "default.yaml"
     data: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     return data
@@ -45,6 +52,8 @@ def expected_rental(token: str) -> dict[str, Any]:
 
 def spec_example(name: str) -> dict[str, Any]:
     """`components.examples.<name>.value` of the spec."""
+    import yaml
+
     spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
     value: dict[str, Any] = spec["components"]["examples"][name]["value"]
     return value

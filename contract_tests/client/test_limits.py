@@ -29,10 +29,11 @@ from smspartner_client import (
     TransportError,
 )
 from smspartner_client._deadline import bound_transports
+from smspartner_client.api.rentals import get_rental_status
 from smspartner_client.api.stops import list_stop_sms
 
 from contract_tests.client.fault_server import STOP_LIST, fault_server
-from contract_tests.client.helpers import SECRET_KEY
+from contract_tests.client.helpers import DOCS_TOKEN, SECRET_KEY
 from contract_tests.client.test_faults import assert_no_secret
 
 DEADLINE = 0.6
@@ -183,13 +184,14 @@ def test_a_huge_content_length_is_refused_unread() -> None:
 
 
 def test_a_gzip_bomb_stops_at_the_default_cap(peak_memory: Callable[[], int]) -> None:
-    """64 KB of gzip that expands to 64 MiB: refused at 8 MiB, and never held whole."""
+    """64 KB of gzip that expands to 64 MiB: refused at 8 MiB (the cap of an operation without
+    its own), and never held whole."""
     with (
         fault_server("gzip_bomb") as url,
         client_for(url, deadline=10.0) as client,
         pytest.raises(ResponseTooLarge) as info,
     ):
-        list_stop_sms.sync(client=client)
+        get_rental_status.sync(client=client, token=DOCS_TOKEN)
     assert info.value.limit == DEFAULT_MAX_BODY_BYTES
     assert info.value.status_code == 200
     assert info.value.body.startswith('{"success": true, "code": 200, "nbData": 0')

@@ -195,8 +195,9 @@ def test_an_invalid_answer_chains_nothing() -> None:
 
 
 def test_the_log_lines_mask_the_token(caplog: pytest.LogCaptureFixture) -> None:
+    """(DEBUG: httpx logs its request lines at INFO from 0.24, at DEBUG before.)"""
     with (
-        caplog.at_level(logging.INFO),
+        caplog.at_level(logging.DEBUG),
         mock_client(
             lambda request: httpx.Response(404, text="no"), api_key=ODD_KEY, max_retries=0
         ) as client,

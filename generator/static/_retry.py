@@ -5,7 +5,10 @@ attempt (refused, reset or closed connection, protocol error, a timeout of that 
 after an answer 429, 502, 503 or 504, at most `max_retries` times (2 by default, as in the
 OpenAI and Anthropic SDKs; 0 turns retrying off). The wait is the answer's `Retry-After` when
 it has one, else an exponential back-off with jitter (0.5 s, 1 s, 2 s... up to 8 s, plus up to
-0.5 s at random). The client stops, and hands back the last outcome, when
+0.5 s at random). A `Retry-After` shorter than `MIN_RETRY_AFTER` (0.5 s: `0`, `0.1`) is not
+taken at its word, so that a server saying "now" cannot make the client hammer it: the
+back-off applies instead, a floor of 0.5 s, 1 s, 2 s... between attempts. The client stops, and
+hands back the last outcome, when
 
 - retries are exhausted;
 - `Retry-After` asks for more than `max_retry_after` seconds (the client's cap);
@@ -35,7 +38,7 @@ from __future__ import annotations
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import tenacity
 
@@ -48,9 +51,15 @@ RETRY_STATUSES = frozenset({429, 502, 503, 504})
 INITIAL_BACKOFF = 0.5
 MAX_BACKOFF = 8.0
 JITTER = 0.5
+MIN_RETRY_AFTER = 0.5
+"""A `Retry-After` under this many seconds is ignored: the back-off (at least 0.5 s, doubling)
+applies instead."""
 
 Outcome = Answer | SmsPartnerError
-"""What one attempt gives: the answer read whole, or the typed error of its failure."""
+"""What one attempt gives: the answer read whole, or the typed error of its failure (or, for
+a streamed answer, the answer left open: never tried again)."""
+R = TypeVar("R")
+"""The outcome of one attempt, whatever its type."""
 
 logger = logging.getLogger("smspartner_client")
 
@@ -61,13 +70,13 @@ def backoff(attempt: int) -> float:
     return exponential + random.uniform(0.0, JITTER)
 
 
-def should_retry(outcome: Outcome) -> bool:
+def should_retry(outcome: object) -> bool:
     if isinstance(outcome, SmsPartnerError):
         return isinstance(outcome, TransportError) and not isinstance(outcome, DeadlineExceeded)
-    return outcome.status_code in RETRY_STATUSES
+    return isinstance(outcome, Answer) and outcome.status_code in RETRY_STATUSES
 
 
-def _server_wait(outcome: Outcome) -> float | None:
+def _server_wait(outcome: object) -> float | None:
     if isinstance(outcome, Answer):
         return parse_retry_after(outcome.headers.get("retry-after"))
     return None
@@ -83,13 +92,14 @@ class _Run:
         self.attempts = 0
         self.note = ""
 
-    def _last(self, state: tenacity.RetryCallState) -> Outcome:
-        outcome: Outcome = state.outcome.result()  # type: ignore[union-attr]
-        return outcome
+    def _last(self, state: tenacity.RetryCallState) -> Any:
+        return state.outcome.result()  # type: ignore[union-attr]
 
     def wait(self, state: tenacity.RetryCallState) -> float:
         server = _server_wait(self._last(state))
-        return server if server is not None else backoff(state.attempt_number)
+        if server is not None and server >= MIN_RETRY_AFTER:
+            return server
+        return backoff(state.attempt_number)
 
     def stop(self, state: tenacity.RetryCallState) -> bool:
         if self.max_retries == 0:
@@ -108,7 +118,7 @@ class _Run:
             )
         return bool(self.note)
 
-    def give_up(self, state: tenacity.RetryCallState) -> Outcome:
+    def give_up(self, state: tenacity.RetryCallState) -> Any:
         return self._last(state)
 
     def before_sleep(self, state: tenacity.RetryCallState) -> None:
@@ -135,42 +145,52 @@ class _Run:
             "before_sleep": self.before_sleep,
         }
 
-    def finish(self, outcome: Outcome) -> Outcome:
-        outcome.attempts = self.attempts
-        outcome.retry_note = self.note
+    def finish(self, outcome: R) -> R:
+        outcome.attempts = self.attempts  # type: ignore[attr-defined]
+        outcome.retry_note = self.note  # type: ignore[attr-defined]
         return outcome
 
 
 def run(
-    attempt: Callable[[], Outcome], *, max_retries: int, max_retry_after: float, deadline: Deadline
-) -> Outcome:
-    """`attempt()` until its outcome is final (see the module docstring); the last outcome."""
+    attempt: Callable[[], R], *, max_retries: int, max_retry_after: float, deadline: Deadline
+) -> R:
+    """`attempt()` until its outcome is final (see the module docstring); the last outcome
+    (an `Answer`, a `SmsPartnerError`, or an answer left open to stream), with `attempts` and
+    `retry_note` set."""
     state = _Run(max_retries, max_retry_after, deadline)
 
-    def counted() -> Outcome:
+    def counted() -> R:
         state.attempts += 1
         return attempt()
 
-    outcome: Outcome = tenacity.Retrying(**state.settings())(counted)
+    outcome: R = tenacity.Retrying(**state.settings())(counted)
     return state.finish(outcome)
 
 
 async def run_async(
-    attempt: Callable[[], Awaitable[Outcome]],
+    attempt: Callable[[], Awaitable[R]],
     *,
     max_retries: int,
     max_retry_after: float,
     deadline: Deadline,
-) -> Outcome:
+) -> R:
     """The async `run`."""
     state = _Run(max_retries, max_retry_after, deadline)
 
-    async def counted() -> Outcome:
+    async def counted() -> R:
         state.attempts += 1
         return await attempt()
 
-    outcome: Outcome = await tenacity.AsyncRetrying(**state.settings())(counted)
+    outcome: R = await tenacity.AsyncRetrying(**state.settings())(counted)
     return state.finish(outcome)
 
 
-__all__ = ["RETRY_STATUSES", "Outcome", "backoff", "run", "run_async", "should_retry"]
+__all__ = [
+    "MIN_RETRY_AFTER",
+    "RETRY_STATUSES",
+    "Outcome",
+    "backoff",
+    "run",
+    "run_async",
+    "should_retry",
+]

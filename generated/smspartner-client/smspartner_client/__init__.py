@@ -13,7 +13,9 @@ from .client import (
 )
 from .errors import (
     ApiError,
+    ClientStateError,
     DeadlineExceeded,
+    InvalidRequest,
     InvalidResponse,
     RateLimited,
     RequestTimeout,
@@ -24,7 +26,7 @@ from .errors import (
     UnexpectedStatus,
 )
 
-__version__ = "2.0.0"
+__version__ = "2.1.0"
 """The client's version: the spec's `info.version` (semver), see CHANGELOG.md."""
 
 __all__ = (
@@ -37,7 +39,9 @@ __all__ = (
     "ApiError",
     "AuthenticatedClient",
     "Client",
+    "ClientStateError",
     "DeadlineExceeded",
+    "InvalidRequest",
     "InvalidResponse",
     "RateLimited",
     "RequestTimeout",

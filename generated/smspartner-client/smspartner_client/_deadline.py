@@ -12,6 +12,11 @@ httpx has no public way to hand a network backend to its transports: `bound_tran
 the backend of the httpcore pool that httpx's own `HTTPTransport` keeps (httpx 0.23 to 0.28),
 and leaves any other transport (a `MockTransport`, a transport of your own) as it is; the
 client still checks the deadline between attempts, redirects and body chunks for those.
+
+httpcore made its network backend API public in 0.17.3 (`httpcore.NetworkStream`, ...); from
+0.15 to 0.17.2 the same classes live in `httpcore.backends.base`, and `connect_tcp` takes no
+`socket_options`. Both are supported: the classes are taken from where they are, and the
+wrappers pass on only the arguments they were given.
 """
 
 from __future__ import annotations
@@ -25,6 +30,21 @@ from typing import Any
 
 import httpcore
 import httpx
+
+try:
+    from httpcore import (
+        AsyncNetworkBackend,
+        AsyncNetworkStream,
+        NetworkBackend,
+        NetworkStream,
+    )
+except ImportError:  # httpcore < 0.17.3
+    from httpcore.backends.base import (  # type: ignore[import-not-found, no-redef]
+        AsyncNetworkBackend,
+        AsyncNetworkStream,
+        NetworkBackend,
+        NetworkStream,
+    )
 
 _CURRENT: ContextVar[Deadline | None] = ContextVar("smspartner_client_deadline", default=None)
 
@@ -61,11 +81,11 @@ class Deadline:
     @contextlib.contextmanager
     def applied(self) -> Iterator[Deadline]:
         """Make this the deadline of the socket operations run inside the block."""
-        token = _CURRENT.set(self)
+        previous = _CURRENT.set(self)
         try:
             yield self
         finally:
-            _CURRENT.reset(token)
+            _CURRENT.reset(previous)
 
 
 def _clamp(timeout: float | None, error: type[Exception]) -> float | None:
@@ -79,8 +99,8 @@ def _clamp(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _Stream(httpcore.NetworkStream):
-    def __init__(self, inner: httpcore.NetworkStream) -> None:
+class _Stream(NetworkStream):
+    def __init__(self, inner: NetworkStream) -> None:
         self._inner = inner
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -97,7 +117,7 @@ class _Stream(httpcore.NetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
+    ) -> NetworkStream:
         clamped = _clamp(timeout, httpcore.ConnectTimeout)
         return _Stream(self._inner.start_tls(ssl_context, server_hostname, clamped))
 
@@ -105,10 +125,10 @@ class _Stream(httpcore.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class DeadlineBackend(httpcore.NetworkBackend):
+class DeadlineBackend(NetworkBackend):
     """A sync network backend whose every socket operation ends by the call's deadline."""
 
-    def __init__(self, inner: httpcore.NetworkBackend) -> None:
+    def __init__(self, inner: NetworkBackend) -> None:
         self._inner = inner
 
     def connect_tcp(
@@ -117,26 +137,28 @@ class DeadlineBackend(httpcore.NetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
+        socket_options: Iterable[Any] | None = None,
+    ) -> NetworkStream:
         clamped = _clamp(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._inner.connect_tcp(host, port, clamped, local_address, socket_options))
+        options = {} if socket_options is None else {"socket_options": socket_options}
+        return _Stream(self._inner.connect_tcp(host, port, clamped, local_address, **options))
 
     def connect_unix_socket(
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.NetworkStream:
+        socket_options: Iterable[Any] | None = None,
+    ) -> NetworkStream:
         clamped = _clamp(timeout, httpcore.ConnectTimeout)
-        return _Stream(self._inner.connect_unix_socket(path, clamped, socket_options))
+        options = {} if socket_options is None else {"socket_options": socket_options}
+        return _Stream(self._inner.connect_unix_socket(path, clamped, **options))
 
     def sleep(self, seconds: float) -> None:
         self._inner.sleep(seconds)
 
 
-class _AsyncStream(httpcore.AsyncNetworkStream):
-    def __init__(self, inner: httpcore.AsyncNetworkStream) -> None:
+class _AsyncStream(AsyncNetworkStream):
+    def __init__(self, inner: AsyncNetworkStream) -> None:
         self._inner = inner
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
@@ -153,7 +175,7 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         ssl_context: ssl.SSLContext,
         server_hostname: str | None = None,
         timeout: float | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+    ) -> AsyncNetworkStream:
         clamped = _clamp(timeout, httpcore.ConnectTimeout)
         return _AsyncStream(await self._inner.start_tls(ssl_context, server_hostname, clamped))
 
@@ -161,10 +183,10 @@ class _AsyncStream(httpcore.AsyncNetworkStream):
         return self._inner.get_extra_info(info)
 
 
-class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
+class AsyncDeadlineBackend(AsyncNetworkBackend):
     """The async twin of `DeadlineBackend`."""
 
-    def __init__(self, inner: httpcore.AsyncNetworkBackend) -> None:
+    def __init__(self, inner: AsyncNetworkBackend) -> None:
         self._inner = inner
 
     async def connect_tcp(
@@ -173,20 +195,22 @@ class AsyncDeadlineBackend(httpcore.AsyncNetworkBackend):
         port: int,
         timeout: float | None = None,
         local_address: str | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        socket_options: Iterable[Any] | None = None,
+    ) -> AsyncNetworkStream:
         clamped = _clamp(timeout, httpcore.ConnectTimeout)
-        stream = await self._inner.connect_tcp(host, port, clamped, local_address, socket_options)
+        options = {} if socket_options is None else {"socket_options": socket_options}
+        stream = await self._inner.connect_tcp(host, port, clamped, local_address, **options)
         return _AsyncStream(stream)
 
     async def connect_unix_socket(
         self,
         path: str,
         timeout: float | None = None,
-        socket_options: Iterable[httpcore.SOCKET_OPTION] | None = None,
-    ) -> httpcore.AsyncNetworkStream:
+        socket_options: Iterable[Any] | None = None,
+    ) -> AsyncNetworkStream:
         clamped = _clamp(timeout, httpcore.ConnectTimeout)
-        return _AsyncStream(await self._inner.connect_unix_socket(path, clamped, socket_options))
+        options = {} if socket_options is None else {"socket_options": socket_options}
+        return _AsyncStream(await self._inner.connect_unix_socket(path, clamped, **options))
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -198,10 +222,10 @@ def _bind(transport: object) -> bool:
     backend: Any = getattr(pool, "_network_backend", None)
     if isinstance(backend, DeadlineBackend | AsyncDeadlineBackend):
         return True
-    if isinstance(backend, httpcore.NetworkBackend):
+    if isinstance(backend, NetworkBackend):
         pool._network_backend = DeadlineBackend(backend)
         return True
-    if isinstance(backend, httpcore.AsyncNetworkBackend):
+    if isinstance(backend, AsyncNetworkBackend):
         pool._network_backend = AsyncDeadlineBackend(backend)
         return True
     return False

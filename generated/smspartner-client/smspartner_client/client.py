@@ -1,31 +1,39 @@
 """Clients of the SMS Partner API (custom template: generator/templates/client.py.jinja).
 
-`AuthenticatedClient(base_url=..., api_key=...)` sends the key as the `apiKey` query parameter
-of every call, sync and async (the spec's only security scheme). It is added to each request,
-so it is also sent through an httpx client given with `set_httpx_client`. The key never appears
-in `repr()`, in errors, or in the `httpx` logger's lines (a filter masks it there, with the
-rental token of the call).
+`AuthenticatedClient(base_url=..., api_key=...)` sends the key as the parameter the spec's
+security scheme names (`API_KEY_PARAMETER`) in every call, sync and async. It is added to each
+request, so it is also sent through an httpx client given with `set_httpx_client`. The key
+never appears in `repr()`, in errors, or in the lines of the `httpx` and `httpcore` loggers (a
+filter masks it there, at every level, with the secret parameters of the call, `x-secret` in
+the spec), not even where the base URL's path holds it.
 
 Every call is bounded (keyword arguments of both clients, defaults below):
 
 - `timeout`: each connect, read, write and pool wait of one attempt (10 s, connect 5 s);
 - `deadline`: the whole call, retries and their waits included (30 s), enforced at every
   socket operation, so a server dripping bytes cannot keep a call alive;
-- `max_body_bytes`: the decoded size of a body (8 MiB), read as it streams and cut there;
+- `max_body_bytes`: the decoded size of a body, read as it streams and cut there; by default
+  8 MiB (`DEFAULT_MAX_BODY_BYTES`), except the success answers of an operation whose answers
+  grow without bound, which have the cap the spec gives them (`x-max-answer-bytes`: 384 MiB
+  for the STOP list, a million entries and more); a value given here is the cap of every body;
 - `max_retries`: tries after the first on a transport failure or a 429/502/503/504 (2; 0 turns
-  retrying off), with exponential back-off and jitter, or the server's `Retry-After`;
+  retrying off), with exponential back-off and jitter, or the server's `Retry-After` (never
+  less than `_retry.MIN_RETRY_AFTER`, 0.5 s: a shorter one gets the back-off);
 - `max_retry_after`: the longest `Retry-After` the client waits (20 s); a longer one ends the
   call with `RateLimited` at once.
 
-`Client` sends no key (every call then answers error code 1, "La Clé API est requise").
+Misuse is a typed error that says what to do: a call on a closed client, or on an async client
+whose connections belong to another event loop (a second `asyncio.run()`), is a
+`ClientStateError`; a parameter value httpx cannot put in a URL (70,000 characters), an
+`InvalidRequest`; a `base_url` that is not an absolute http(s) URL, a `ValueError` at once.
+
+`Client` sends no key (every call then answers the API's "key required" error).
 """
 
-import logging
+import asyncio
 import math
 import ssl
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Iterable
 from typing import Any, Self
 
 import httpx
@@ -33,64 +41,70 @@ from attrs import define, evolve, field
 
 from . import _retry
 from ._deadline import Deadline, bound_transports
-from ._exchange import Call, exchange, exchange_async
-from .errors import SmsPartnerError
+from ._exchange import AnswerStream, Call, exchange, exchange_async, open_exchange, open_exchange_async
+from ._logs import masking
+from ._spec import API_KEY_LOCATION
+from ._spec import API_KEY_PARAMETER as _KEY_PARAMETER
+from ._spec import DEFAULT_BASE_URL as _BASE_URL
+from .errors import ClientStateError, SmsPartnerError
 from .redact import KEY_MASK, Redactor
 from .types import Answer
 
-DEFAULT_BASE_URL = "https://api.smspartner.fr/v1"
-"""The live API. Point `base_url` at the emulator (`http://127.0.0.1:8000/v1`) to develop offline."""
+DEFAULT_BASE_URL = _BASE_URL
+"""The live API (the spec's first server). Point `base_url` at the emulator
+(`http://127.0.0.1:8000/v1`) to develop offline."""
 
-API_KEY_PARAMETER = "apiKey"
-"""Name of the query parameter that carries the key (security scheme `apiKey`, in: query)."""
+API_KEY_PARAMETER = _KEY_PARAMETER
+"""Name of the parameter that carries the key (the spec's security scheme of type API key)."""
 
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 """Each connect (5 s), read, write and pool wait (10 s) of one attempt."""
 DEFAULT_DEADLINE = 30.0
 """Seconds a call may last in all, retries and their waits included."""
 DEFAULT_MAX_BODY_BYTES = 8 * 1024 * 1024
-"""Largest body accepted, once decoded (the real answers are a few KB)."""
+"""Largest body accepted, once decoded (most answers are a few KB), unless the operation's
+success answers have their own cap in the spec (`x-max-answer-bytes`)."""
 DEFAULT_MAX_RETRIES = 2
 """Tries after the first (as the OpenAI and Anthropic SDKs); 0 turns retrying off."""
 DEFAULT_MAX_RETRY_AFTER = 20.0
 """Longest `Retry-After` (seconds) the client waits before trying again."""
 
-_LOG_CALL: ContextVar[Call | None] = ContextVar("smspartner_client_log_call", default=None)
-_BY_NAME = Redactor()
+_CLOSED = (
+    "this client is closed (its `with` block ended): build a new client for more calls, "
+    "or make them all inside one `with` block"
+)
+_OTHER_LOOP = (
+    "this client's async connections belong to another event loop{state} (a second "
+    "`asyncio.run()`?): build the client inside the coroutine that uses it, "
+    "e.g. `async with AuthenticatedClient(...) as client:` in each `asyncio.run()`"
+)
 
 
-class _MaskSecretsFilter(logging.Filter):
-    """Masks the key (by name and, during a call, by value) and the call's rental token in the
-    records of the `httpx` logger, which logs every request URL."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        call = _LOG_CALL.get()
-        redactor = call.redactor if call is not None else _BY_NAME
-        if isinstance(record.args, tuple):
-            record.args = tuple(
-                redactor.mask(str(arg)) if isinstance(arg, str | httpx.URL) else arg for arg in record.args
-            )
-        if isinstance(record.msg, str):
-            record.msg = redactor.mask(record.msg)
-        return True
-
-
-def _install_log_filter() -> None:
-    logger = logging.getLogger("httpx")
-    if not any(isinstance(existing, _MaskSecretsFilter) for existing in logger.filters):
-        logger.addFilter(_MaskSecretsFilter())
-
-
-_install_log_filter()
-
-
-@contextmanager
-def _masking_logs(call: Call) -> Iterator[None]:
-    token = _LOG_CALL.set(call)
+def _check_base_url(url: object, redactor: Redactor) -> None:
+    """`ValueError` unless `url` is an absolute http(s) URL with a host and no query."""
+    shown = redactor.mask(str(url))
+    example = f"e.g. {DEFAULT_BASE_URL}"
     try:
-        yield
-    finally:
-        _LOG_CALL.reset(token)
+        parsed = httpx.URL(url) if isinstance(url, str | httpx.URL) else None
+    except (httpx.InvalidURL, TypeError, ValueError, UnicodeError):
+        parsed = None
+    if parsed is not None and any(char.isspace() or not char.isprintable() for char in str(url)):
+        parsed = None
+    if parsed is None:
+        raise ValueError(f"base_url {shown!r} is not a valid URL: give an absolute http(s) URL, {example}")
+    if parsed.scheme not in ("http", "https"):
+        raise ValueError(
+            f"base_url {shown!r} must start with http:// or https:// ({example}), got scheme {parsed.scheme!r}"
+            if parsed.scheme
+            else f"base_url {shown!r} has no scheme: start it with http:// or https:// ({example})"
+        )
+    if not parsed.host:
+        raise ValueError(f"base_url {shown!r} has no host: {example}")
+    if parsed.query or parsed.fragment:
+        raise ValueError(
+            f"base_url {shown!r} must not have a query string or a fragment: give the key as "
+            "api_key=, other parameters to the endpoint functions"
+        )
 
 
 def _positive(name: str, value: float, *, integer: bool = False, zero: bool = False) -> None:
@@ -118,8 +132,9 @@ class Client:
         ``deadline``: seconds a call may last in all, retries included (`DEFAULT_DEADLINE`, 30 s);
         past it the call raises `errors.DeadlineExceeded`.
 
-        ``max_body_bytes``: largest decoded body (`DEFAULT_MAX_BODY_BYTES`, 8 MiB); a larger one
-        raises `errors.ResponseTooLarge`.
+        ``max_body_bytes``: largest decoded body; a larger one raises `errors.ResponseTooLarge`.
+        None (the default): `DEFAULT_MAX_BODY_BYTES` (8 MiB), except the success answers of an
+        operation that has its own cap in the spec (`x-max-answer-bytes`: the STOP list).
 
         ``max_retries``: tries after the first on a transport failure or HTTP 429, 502, 503, 504
         (`DEFAULT_MAX_RETRIES`, 2); 0 turns retrying off.
@@ -143,20 +158,29 @@ class Client:
     _follow_redirects: bool = field(default=False, kw_only=True, alias="follow_redirects")
     _httpx_args: dict[str, Any] = field(factory=dict, kw_only=True, alias="httpx_args")
     _deadline: float = field(default=DEFAULT_DEADLINE, kw_only=True, alias="deadline")
-    _max_body_bytes: int = field(default=DEFAULT_MAX_BODY_BYTES, kw_only=True, alias="max_body_bytes")
+    _max_body_bytes: int | None = field(default=None, kw_only=True, alias="max_body_bytes")
     _max_retries: int = field(default=DEFAULT_MAX_RETRIES, kw_only=True, alias="max_retries")
     _max_retry_after: float = field(default=DEFAULT_MAX_RETRY_AFTER, kw_only=True, alias="max_retry_after")
     _client: httpx.Client | None = field(default=None, init=False)
     _async_client: httpx.AsyncClient | None = field(default=None, init=False)
+    _async_loop: asyncio.AbstractEventLoop | None = field(default=None, init=False)
 
     def __attrs_post_init__(self) -> None:
         _positive("deadline", self._deadline)
-        _positive("max_body_bytes", self._max_body_bytes, integer=True)
+        if self._max_body_bytes is not None:
+            _positive("max_body_bytes", self._max_body_bytes, integer=True)
         _positive("max_retries", self._max_retries, integer=True, zero=True)
         _positive("max_retry_after", self._max_retry_after, zero=True)
+        redactor = Redactor(secrets=self.secrets())
+        _check_base_url(self._base_url, redactor)
+        if "base_url" in self._httpx_args:
+            _check_base_url(self._httpx_args["base_url"], redactor)
+
+    def _shown_base_url(self) -> str:
+        return Redactor(secrets=self.secrets()).mask(str(self._base_url))
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r})"
+        return f"{type(self).__name__}(base_url={self._shown_base_url()!r})"
 
     @property
     def base_url(self) -> str:
@@ -216,6 +240,12 @@ class Client:
         self._client = client
         return self
 
+    def _sync_http(self) -> httpx.Client:
+        http = self.get_httpx_client()
+        if http.is_closed:
+            raise ClientStateError(_CLOSED)
+        return http
+
     def get_httpx_client(self) -> httpx.Client:
         """Get the underlying httpx.Client, constructing a new one if not previously set"""
         if self._client is None:
@@ -225,7 +255,7 @@ class Client:
 
     def __enter__(self) -> Self:
         """Enter a context manager for self.client—you cannot enter twice (see httpx docs)"""
-        self.get_httpx_client().__enter__()
+        self._sync_http().__enter__()
         return self
 
     def __exit__(self, *args: Any, **kwargs: Any) -> None:
@@ -240,6 +270,7 @@ class Client:
         """
         bound_transports(async_client)
         self._async_client = async_client
+        self._async_loop = None
         return self
 
     def get_async_httpx_client(self) -> httpx.AsyncClient:
@@ -249,31 +280,58 @@ class Client:
             bound_transports(self._async_client)
         return self._async_client
 
+    def _async_http(self) -> httpx.AsyncClient:
+        """The async httpx client, if it can still send from the running event loop."""
+        http = self.get_async_httpx_client()
+        if http.is_closed:
+            raise ClientStateError(_CLOSED)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not asyncio (trio, through anyio): nothing to compare
+            return http
+        if self._async_loop is None:
+            self._async_loop = loop
+        elif self._async_loop is not loop:
+            state = ", now closed" if self._async_loop.is_closed() else ""
+            raise ClientStateError(_OTHER_LOOP.format(state=state))
+        return http
+
     async def __aenter__(self) -> Self:
         """Enter a context manager for underlying httpx.AsyncClient—you cannot enter twice (see httpx docs)"""
-        await self.get_async_httpx_client().__aenter__()
+        await self._async_http().__aenter__()
         return self
 
     async def __aexit__(self, *args: Any, **kwargs: Any) -> None:
         """Exit a context manager for underlying httpx.AsyncClient (see httpx docs)"""
         await self.get_async_httpx_client().__aexit__(*args, **kwargs)
 
-    def _call(self, kwargs: dict[str, Any], tokens: Iterable[str]) -> Call:
+    def auth_headers(self) -> dict[str, str]:
+        """Headers added to every request (the API key, when the spec sends it in a header)."""
+        return {}
+
+    def _call(self, kwargs: dict[str, Any], tokens: Iterable[str], max_answer_bytes: int | None) -> Call:
+        user_cap = self._max_body_bytes
         return Call(
             kwargs,
             auth_params=self.auth_params(),
+            auth_headers=self.auth_headers(),
             deadline=Deadline(self._deadline),
-            max_body_bytes=self._max_body_bytes,
+            max_body_bytes=DEFAULT_MAX_BODY_BYTES if user_cap is None else user_cap,
+            answer_cap=max_answer_bytes if user_cap is None else None,
             secrets=self.secrets(),
-            tokens=tuple(token for token in tokens if isinstance(token, str) and token),
+            tokens=tuple(str(value) for value in tokens if isinstance(value, str | int) and str(value)),
         )
 
-    def send(self, kwargs: dict[str, Any], *, tokens: Iterable[str] = ()) -> Answer:
+    def send(
+        self, kwargs: dict[str, Any], *, tokens: Iterable[str] = (), max_answer_bytes: int | None = None
+    ) -> Answer:
         """Run one call (an endpoint's `_get_kwargs`) with the key, the limits and the retries;
-        the answer read whole, or the typed error. `tokens` are masked in every error and log."""
-        http = self.get_httpx_client()
-        call = self._call(kwargs, tokens)
-        with call.deadline.applied(), _masking_logs(call):
+        the answer read whole, or the typed error. `tokens` are masked in every error and log;
+        `max_answer_bytes` is the cap of a success answer (the operation's, from the spec), unless
+        the client was given `max_body_bytes`."""
+        http = self._sync_http()
+        call = self._call(kwargs, tokens, max_answer_bytes)
+        with call.deadline.applied(), masking(call):
             outcome = _retry.run(
                 lambda: exchange(http, call),
                 max_retries=self._max_retries,
@@ -284,13 +342,64 @@ class Client:
             raise outcome
         return outcome
 
-    async def send_async(self, kwargs: dict[str, Any], *, tokens: Iterable[str] = ()) -> Answer:
+    async def send_async(
+        self, kwargs: dict[str, Any], *, tokens: Iterable[str] = (), max_answer_bytes: int | None = None
+    ) -> Answer:
         """Async `send`."""
-        http = self.get_async_httpx_client()
-        call = self._call(kwargs, tokens)
-        with call.deadline.applied(), _masking_logs(call):
+        http = self._async_http()
+        call = self._call(kwargs, tokens, max_answer_bytes)
+        with call.deadline.applied(), masking(call):
             outcome = await _retry.run_async(
                 lambda: exchange_async(http, call),
+                max_retries=self._max_retries,
+                max_retry_after=self._max_retry_after,
+                deadline=call.deadline,
+            )
+        if isinstance(outcome, SmsPartnerError):
+            raise outcome
+        return outcome
+
+    def open_stream(
+        self,
+        kwargs: dict[str, Any],
+        *,
+        stream_statuses: Iterable[int],
+        tokens: Iterable[str] = (),
+        max_answer_bytes: int | None = None,
+    ) -> Answer | AnswerStream:
+        """`send`, except that an answer whose status is in `stream_statuses` is left open, to be
+        read as a stream (`AnswerStream`, within the same cap and deadline; the caller closes
+        it): what the endpoints' `iterate` functions use. Retries happen before any of the body
+        is read, never after."""
+        http = self._sync_http()
+        call = self._call(kwargs, tokens, max_answer_bytes)
+        statuses = frozenset(stream_statuses)
+        with call.deadline.applied(), masking(call):
+            outcome = _retry.run(
+                lambda: open_exchange(http, call, statuses),
+                max_retries=self._max_retries,
+                max_retry_after=self._max_retry_after,
+                deadline=call.deadline,
+            )
+        if isinstance(outcome, SmsPartnerError):
+            raise outcome
+        return outcome
+
+    async def open_stream_async(
+        self,
+        kwargs: dict[str, Any],
+        *,
+        stream_statuses: Iterable[int],
+        tokens: Iterable[str] = (),
+        max_answer_bytes: int | None = None,
+    ) -> Answer | AnswerStream:
+        """Async `open_stream`."""
+        http = self._async_http()
+        call = self._call(kwargs, tokens, max_answer_bytes)
+        statuses = frozenset(stream_statuses)
+        with call.deadline.applied(), masking(call):
+            outcome = await _retry.run_async(
+                lambda: open_exchange_async(http, call, statuses),
                 max_retries=self._max_retries,
                 max_retry_after=self._max_retry_after,
                 deadline=call.deadline,
@@ -303,7 +412,7 @@ class Client:
 @define
 class AuthenticatedClient(Client):
     """A client that sends the account's API key (`api_key`, required, keyword-only) as the
-    `apiKey` query parameter of every call. Same keyword arguments as `Client`.
+    parameter `API_KEY_PARAMETER` of every call. Same keyword arguments as `Client`.
 
     ```python
     client = AuthenticatedClient(base_url="https://api.smspartner.fr/v1", api_key=key)
@@ -318,13 +427,16 @@ class AuthenticatedClient(Client):
         super().__attrs_post_init__()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(base_url={self._base_url!r}, api_key={KEY_MASK!r})"
+        return f"{type(self).__name__}(base_url={self._shown_base_url()!r}, api_key={KEY_MASK!r})"
 
     def secrets(self) -> tuple[str, ...]:
         return (self._api_key,)
 
     def auth_params(self) -> dict[str, str]:
-        return {API_KEY_PARAMETER: self._api_key}
+        return {API_KEY_PARAMETER: self._api_key} if API_KEY_LOCATION == "query" else {}
+
+    def auth_headers(self) -> dict[str, str]:
+        return {API_KEY_PARAMETER: self._api_key} if API_KEY_LOCATION == "header" else {}
 
 
 __all__ = [

@@ -19,12 +19,21 @@ Every error derives from `SmsPartnerError`, and every failure of a call is one o
 - `TransportError`: no usable answer (refused, closed or reset connection, protocol error,
   too many redirects); `RequestTimeout` when one attempt timed out, and `DeadlineExceeded` when
   the call's total deadline passed.
+- `InvalidRequest` (also a `ValueError`): the call cannot be sent as asked (a parameter value
+  that makes the URL longer than httpx accepts, or a value httpx refuses); never retried.
+- `ClientStateError` (also a `RuntimeError`): the client cannot send any more (closed, or its
+  async connections belong to another event loop); the message says what to do.
 
 `attempts` says how many times the call was tried, `retry_note` why the client stopped trying
 again (it is also at the end of the message). No message, repr, attribute, model or exception
-chain of these errors carries the API key (in any encoding, even cut short), the rental token of
-the call, or a phone number of a body excerpt: they are masked by `smspartner_client.redact`,
-and no error is chained to the httpx exception it replaces.
+chain of these errors carries the API key (in any encoding, even cut short), the secret
+parameters of the call (`x-secret` in the spec), or a phone number of a body excerpt: they are masked
+by `smspartner_client.redact`, and no error is chained to the httpx exception it replaces. The
+request is named without its query string, and masked (a key placed in the base URL's path).
+
+Every error pickles (a `ProcessPoolExecutor` or a `multiprocessing.Pool` hands it back to the
+parent process) and unpickles to an equal error, as masked as the original: errors compare
+equal when they are of the same class with the same message and attributes.
 """
 
 import re
@@ -35,8 +44,8 @@ from typing import Any, NoReturn
 
 import httpx
 
-from ._body import NotJson, parse_json
-from ._shape import first_problem
+from ._body import TOO_DEEP, NotJson, parse_json, too_deep
+from ._shape import Columns, conforms, first_problem
 from .models.documented_error_code import DocumentedErrorCode
 from .models.error import Error
 from .redact import Redactor
@@ -45,6 +54,15 @@ from .types import Answer
 BODY_EXCERPT_CHARS = 200
 _EXCERPT_SOURCE_BYTES = 4096
 _DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+
+
+def _restore(cls: type["SmsPartnerError"], args: tuple[Any, ...], state: dict[str, Any]) -> "SmsPartnerError":
+    """Rebuild an error from its pickle: its message and attributes, without calling `__init__`
+    (whose arguments differ from class to class)."""
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class SmsPartnerError(Exception):
@@ -57,6 +75,17 @@ class SmsPartnerError(Exception):
     def __str__(self) -> str:
         text = super().__str__()
         return f"{text} [{self.retry_note}]" if self.retry_note else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self) or not isinstance(other, SmsPartnerError):
+            return NotImplemented
+        return self.args == other.args and self.__dict__ == other.__dict__
+
+    def __hash__(self) -> int:
+        return hash((type(self), self.args))
 
 
 class ApiError(SmsPartnerError):
@@ -161,6 +190,27 @@ class TransportError(SmsPartnerError):
         self.request = request
         self.detail = detail
         super().__init__(f"{request}: {detail}")
+
+
+class InvalidRequest(SmsPartnerError, ValueError):
+    """The call cannot be sent as asked: its arguments make a request httpx refuses (a URL
+    longer than httpx accepts, a value that is not valid in a URL). Never retried; `request`
+    names the call, `detail` says what to change (no parameter value is shown)."""
+
+    def __init__(self, request: str, detail: str) -> None:
+        self.request = request
+        self.detail = detail
+        super().__init__(f"{request}: {detail}")
+
+
+class ClientStateError(SmsPartnerError, RuntimeError):
+    """The client cannot send any more: it was closed (the end of its `with` block), or its
+    async connections belong to another event loop (a second `asyncio.run()`). The message
+    says what to do; nothing was sent."""
+
+    def __init__(self, detail: str) -> None:
+        self.detail = detail
+        super().__init__(detail)
 
 
 class RequestTimeout(TransportError):
@@ -278,14 +328,34 @@ def decode_json(answer: Answer) -> Any:
     return data
 
 
-def check_shape(answer: Answer, data: Any, schema: str) -> None:
+def check_shape(answer: Answer, data: Any, schema: str, columns: Columns | None = None) -> None:
     """`InvalidResponse` naming the first field of `data` that is missing or not of the JSON type
-    `schema` (a schema of the spec) gives it; formats, patterns and ranges are not checked."""
+    `schema` (a schema of the spec) gives it, or saying that it nests too deep; formats,
+    patterns and ranges are not checked. The common case, an answer that conforms, is settled by
+    `conforms` (in C for lists of flat entries, whose columns go to `columns` for the model
+    builder); only a failure walks the answer field by field."""
+    if conforms(data, schema, columns=columns):
+        return
+    if too_deep(data):
+        raise invalid_response(answer, f"expected a JSON answer, {TOO_DEEP}")
     problem = first_problem(data, schema)
     if problem is not None:
         raise invalid_response(
             answer, f"not a valid {schema}: {problem}", field=problem.field, expected=problem.expected
         )
+
+
+def decode_answer(answer: Answer, schema: str | None, columns: Columns | None = None) -> Any:
+    """The JSON of a success answer, checked: `ApiError` for the error envelope,
+    `InvalidResponse` for a body that is not JSON or not of the JSON types of `schema` (a schema
+    of the spec; None: only the nesting limit is checked). `columns`: see `check_shape`."""
+    data = parse_json(answer.content, check_depth=schema is None)
+    if isinstance(data, NotJson):
+        raise invalid_response(answer, f"expected a JSON answer, {data.reason}")
+    raise_if_error_envelope(answer, data)
+    if schema is not None:
+        check_shape(answer, data, schema, columns)
+    return data
 
 
 def _as_error_envelope(data: Any, redactor: Redactor) -> Error | None:
@@ -296,7 +366,7 @@ def _as_error_envelope(data: Any, redactor: Redactor) -> Error | None:
     code = data.get("code")
     if not isinstance(code, int) or isinstance(code, bool):
         return None
-    if first_problem(data, "Error") is not None:
+    if too_deep(data) or first_problem(data, "Error") is not None:
         return None
     return Error.from_dict(_masked(data, redactor))
 
@@ -346,7 +416,9 @@ def raise_for_error_status(answer: Answer, documented: Iterable[int]) -> NoRetur
 
 __all__ = [
     "ApiError",
+    "ClientStateError",
     "DeadlineExceeded",
+    "InvalidRequest",
     "InvalidResponse",
     "RateLimited",
     "RequestTimeout",

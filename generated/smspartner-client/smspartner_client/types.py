@@ -14,6 +14,10 @@ class Unset:
     def __bool__(self) -> Literal[False]:
         return False
 
+    def __reduce__(self) -> str:
+        """Unpickled as the one `UNSET` (models compare equal across processes)."""
+        return "UNSET"
+
 
 UNSET: Unset = Unset()
 
@@ -59,7 +63,7 @@ class Answer:
     """One answer of the API, read whole within the client's limits: what `Client.send` hands
     the endpoint functions, after the retries. `request` names the call without its query
     string (where the key travels); `attempts` counts the tries, `retry_note` says why the
-    client stopped trying again ("" when it did not). The key and the call's rental tokens are
+    client stopped trying again ("" when it did not). The key and the call's secret parameters are
     kept only to mask them (`redactor`), never shown by `repr()`."""
 
     status_code: int
@@ -74,7 +78,7 @@ class Answer:
 
     @property
     def redactor(self) -> Redactor:
-        """Masks the key, the call's rental tokens and phone numbers (built on first use)."""
+        """Masks the key, the call's secret parameters and phone numbers (built on first use)."""
         if self._redactor is None:
             self._redactor = Redactor(secrets=self.secrets, tokens=self.tokens)
         return self._redactor

@@ -1,12 +1,14 @@
 from http import HTTPStatus
 from typing import Any
 
-from ... import errors
+from ... import _models, errors
+from ..._spec import OPERATIONS
 from ...client import AuthenticatedClient, Client
 from ...models.rental_status import RentalStatus
 from ...types import UNSET, Answer, Response
 
 DOCUMENTED_ERROR_STATUSES: tuple[int, ...] = (400,)
+_OPERATION = OPERATIONS["GET /location/status"]
 
 
 def _get_kwargs(
@@ -31,14 +33,14 @@ def _get_kwargs(
 
 def _parse_response(*, answer: Answer) -> RentalStatus:
     if answer.status_code == 200:
-        data = errors.decode_json(answer)
-        errors.raise_if_error_envelope(answer, data)
-        errors.check_shape(answer, data, "RentalStatus")
         failure: errors.InvalidResponse | None = None
-        try:
-            response_200 = RentalStatus.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            failure = errors.invalid_response(answer, f"body is not a valid RentalStatus ({type(exc).__name__})")
+        with _models.gc_paused():
+            columns: _models.Columns = {}
+            data = errors.decode_answer(answer, "RentalStatus", columns)
+            try:
+                response_200 = _models.build(RentalStatus, data, (), columns)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                failure = errors.invalid_response(answer, f"body is not a valid RentalStatus ({type(exc).__name__})")
         if failure is not None:
             raise failure
         return response_200
@@ -77,10 +79,15 @@ def sync_detailed(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         Response[RentalStatus]
@@ -90,7 +97,7 @@ def sync_detailed(
         token=token,
     )
 
-    answer = client.send(kwargs, tokens=(token,))
+    answer = client.send(kwargs, tokens=_OPERATION.secrets_in(kwargs), max_answer_bytes=_OPERATION.max_answer_bytes)
 
     return _build_response(answer=answer)
 
@@ -117,10 +124,15 @@ def sync(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         RentalStatus
@@ -154,10 +166,15 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         Response[RentalStatus]
@@ -167,7 +184,9 @@ async def asyncio_detailed(
         token=token,
     )
 
-    answer = await client.send_async(kwargs, tokens=(token,))
+    answer = await client.send_async(
+        kwargs, tokens=_OPERATION.secrets_in(kwargs), max_answer_bytes=_OPERATION.max_answer_bytes
+    )
 
     return _build_response(answer=answer)
 
@@ -194,10 +213,15 @@ async def asyncio(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         RentalStatus

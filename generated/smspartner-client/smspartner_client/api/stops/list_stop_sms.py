@@ -1,12 +1,16 @@
+from collections.abc import AsyncIterator, Iterator
 from http import HTTPStatus
 from typing import Any
 
-from ... import errors
+from ... import _models, _stream, errors
+from ..._spec import OPERATIONS
 from ...client import AuthenticatedClient, Client
+from ...models.stop_entry import StopEntry
 from ...models.stop_list import StopList
 from ...types import Answer, Response
 
 DOCUMENTED_ERROR_STATUSES: tuple[int, ...] = (400,)
+_OPERATION = OPERATIONS["GET /stop-sms/list"]
 
 
 def _get_kwargs() -> dict[str, Any]:
@@ -21,14 +25,14 @@ def _get_kwargs() -> dict[str, Any]:
 
 def _parse_response(*, answer: Answer) -> StopList:
     if answer.status_code == 200:
-        data = errors.decode_json(answer)
-        errors.raise_if_error_envelope(answer, data)
-        errors.check_shape(answer, data, "StopList")
         failure: errors.InvalidResponse | None = None
-        try:
-            response_200 = StopList.from_dict(data)
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            failure = errors.invalid_response(answer, f"body is not a valid StopList ({type(exc).__name__})")
+        with _models.gc_paused():
+            columns: _models.Columns = {}
+            data = errors.decode_answer(answer, "StopList", columns)
+            try:
+                response_200 = _models.build(StopList, data, (("data", "data", StopEntry),), columns)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                failure = errors.invalid_response(answer, f"body is not a valid StopList ({type(exc).__name__})")
         if failure is not None:
             raise failure
         return response_200
@@ -62,10 +66,15 @@ def sync_detailed(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         Response[StopList]
@@ -73,7 +82,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs()
 
-    answer = client.send(kwargs)
+    answer = client.send(kwargs, tokens=_OPERATION.secrets_in(kwargs), max_answer_bytes=_OPERATION.max_answer_bytes)
 
     return _build_response(answer=answer)
 
@@ -95,10 +104,15 @@ def sync(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         StopList
@@ -126,10 +140,15 @@ async def asyncio_detailed(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         Response[StopList]
@@ -137,7 +156,9 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs()
 
-    answer = await client.send_async(kwargs)
+    answer = await client.send_async(
+        kwargs, tokens=_OPERATION.secrets_in(kwargs), max_answer_bytes=_OPERATION.max_answer_bytes
+    )
 
     return _build_response(answer=answer)
 
@@ -159,10 +180,15 @@ async def asyncio(
         errors.UnexpectedStatus: An undocumented HTTP status without error envelope (after retries for 502-504).
         errors.InvalidResponse: A body that is not the documented JSON (HTML, truncated, empty, a field of
             the wrong JSON type: `field`, `expected`).
-        errors.ResponseTooLarge: The decoded body is larger than the client's `max_body_bytes`.
+        errors.ResponseTooLarge: The decoded body is larger than its cap (`max_body_bytes`, or the
+            operation's own cap from the spec for a success answer).
         errors.DeadlineExceeded: The call's total `deadline` passed (retries included).
         errors.RequestTimeout: One attempt exceeded the client's `timeout` (after retries).
         errors.TransportError: No usable answer (connection refused, closed, reset; after retries).
+        errors.InvalidRequest: The arguments make a request that cannot be sent (a URL longer than
+            65,536 characters); nothing was sent.
+        errors.ClientStateError: The client is closed, or its async connections belong to another
+            event loop.
 
     Returns:
         StopList
@@ -173,3 +199,72 @@ async def asyncio(
             client=client,
         )
     ).parsed
+
+
+_LISTING = _stream.Listing(
+    answer="StopList",
+    field="data",
+    entry="StopEntry",
+    model=StopEntry,
+    parse=lambda answer: _parse_response(answer=answer),
+)
+_STREAMED_STATUSES: tuple[int, ...] = (200,)
+
+
+def iterate(
+    *,
+    client: AuthenticatedClient | Client,
+) -> Iterator[StopEntry]:
+    """List the numbers on the STOP list, one entry at a time.
+
+    Yields the entries of `data` as they arrive, each a `StopEntry` checked
+    against the spec's JSON types, in memory that does not grow with the list: the answer is read
+    as a stream, never held whole. The fields before the list are checked before the first entry
+    is yielded; those after it, and a missing required field, at the end (an error found then is
+    raised after the entries before it). Retries happen before the first entry, never after. The
+    call's `deadline` covers the whole read, the time your loop takes between entries included;
+    the cap is the operation's (`max_body_bytes` of the client if given).
+
+    Raises:
+        The errors of `sync` (`errors.ApiError`, `errors.InvalidResponse` naming the field, e.g.
+        `data[12]...`, `errors.ResponseTooLarge`, `errors.DeadlineExceeded`, ...).
+    """
+
+    kwargs = _get_kwargs()
+    opened = client.open_stream(
+        kwargs,
+        stream_statuses=_STREAMED_STATUSES,
+        tokens=_OPERATION.secrets_in(kwargs),
+        max_answer_bytes=_OPERATION.max_answer_bytes,
+    )
+    yield from _stream.items(opened, _LISTING)
+
+
+async def asyncio_iterate(
+    *,
+    client: AuthenticatedClient | Client,
+) -> AsyncIterator[StopEntry]:
+    """List the numbers on the STOP list, one entry at a time.
+
+    Yields the entries of `data` as they arrive, each a `StopEntry` checked
+    against the spec's JSON types, in memory that does not grow with the list: the answer is read
+    as a stream, never held whole. The fields before the list are checked before the first entry
+    is yielded; those after it, and a missing required field, at the end (an error found then is
+    raised after the entries before it). Retries happen before the first entry, never after. The
+    call's `deadline` covers the whole read, the time your loop takes between entries included;
+    the cap is the operation's (`max_body_bytes` of the client if given).
+
+    Raises:
+        The errors of `sync` (`errors.ApiError`, `errors.InvalidResponse` naming the field, e.g.
+        `data[12]...`, `errors.ResponseTooLarge`, `errors.DeadlineExceeded`, ...).
+    """
+
+    kwargs = _get_kwargs()
+    opened = await client.open_stream_async(
+        kwargs,
+        stream_statuses=_STREAMED_STATUSES,
+        tokens=_OPERATION.secrets_in(kwargs),
+        max_answer_bytes=_OPERATION.max_answer_bytes,
+    )
+    async for entry in _stream.aitems(opened, _LISTING):
+        yield entry
