@@ -4,10 +4,6 @@ Built once per test session (the xdist workers share the files, scripts/build_di
 read as archives: the licence in each file, the metadata (classifiers, URLs, ranges), the
 entry points, `py.typed`, the spec inside the runner's wheel, the dependencies against what the
 code imports, and the kit's mark that makes a foreign sibling distribution refused.
-
-Known gaps of the generated client's metadata (generator/templates/pyproject.toml.jinja, owned
-by the client's maintainers) are strict xfails in CLIENT_GAPS: each fails once the gap is
-closed, to be removed here.
 """
 
 from __future__ import annotations
@@ -67,18 +63,6 @@ IMPORTED_BUT_NOT_REQUIRED = {
     # The plugin module is loaded by pytest itself (entry point pytest11), never otherwise.
     "smspartner-emulator": {"pytest"},
 }
-CLIENT_GAPS = {
-    "licence": "the client's wheel and sdist carry no LICENSE yet",
-    "metadata": "the client's metadata has no classifiers nor project URLs yet",
-    "imports": "the client imports httpcore (_deadline.py) without declaring it",
-}
-
-
-def params(gap: str) -> list[object]:
-    """The three names; the client's marked as a known gap (strict xfail) of that kind."""
-    reason = f"client template: {CLIENT_GAPS[gap]}"
-    mark = pytest.mark.xfail(reason=reason, strict=True)
-    return [pytest.param(n, marks=mark) if n == "smspartner-client" else n for n in NAMES]
 
 
 @pytest.fixture(scope="session")
@@ -136,7 +120,7 @@ def test_every_file_passes_twine_check_and_check_wheel_contents(built: dict[str,
     check(list(built.values()))
 
 
-@pytest.mark.parametrize("name", params("licence"))
+@pytest.mark.parametrize("name", NAMES)
 def test_the_licence_is_in_the_wheel_and_the_sdist(built: dict[str, Built], name: str) -> None:
     licence = (ROOT / "LICENSE").read_bytes()
     item = built[name]
@@ -146,7 +130,7 @@ def test_the_licence_is_in_the_wheel_and_the_sdist(built: dict[str, Built], name
     assert wheel_metadata(item).get_all("License-File") == ["LICENSE"]
 
 
-@pytest.mark.parametrize("name", params("metadata"))
+@pytest.mark.parametrize("name", NAMES)
 def test_classifiers_and_only_real_urls(built: dict[str, Built], name: str) -> None:
     item = built[name]
     meta = wheel_metadata(item)
@@ -243,7 +227,7 @@ def provided(requirement: Requirement) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("name", params("imports"))
+@pytest.mark.parametrize("name", NAMES)
 def test_what_the_code_imports_is_declared_and_the_reverse(
     built: dict[str, Built], name: str
 ) -> None:
@@ -272,16 +256,12 @@ def test_the_plugin_and_the_commands_are_entry_points(built: dict[str, Built]) -
 def test_the_kits_mark_is_where_the_guard_expects_it(built: dict[str, Built], name: str) -> None:
     item = built[name]
     mark = entry_points(item).get(_kit.GROUP, {})
-    if name in _kit.MARK_PENDING:
-        assert mark == {}, f"{name} carries the mark now: remove it from MARK_PENDING (_kit.py)"
-    else:
-        assert mark == {name: item.distribution.package}
+    assert mark == {name: item.distribution.package}
 
 
-def test_the_guard_exists_once_in_two_identical_copies() -> None:
-    emulator = ROOT / "emulator" / "smspartner_emulator" / "_kit.py"
-    runner = ROOT / "contract" / "smspartner_contract" / "_kit.py"
-    assert emulator.read_bytes() == runner.read_bytes()
+def test_the_guard_exists_once() -> None:
+    copies = sorted(p.relative_to(ROOT) for p in ROOT.glob("*/smspartner_*/_kit.py"))
+    assert copies == [Path("emulator/smspartner_emulator/_kit.py")]
 
 
 def fake_distribution(where: Path, name: str, *, marked: bool) -> Path:

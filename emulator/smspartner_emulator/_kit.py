@@ -10,8 +10,8 @@ stops the program with one line on stderr and exit status 2. A sibling that is n
 as a distribution (a checkout on sys.path) is not checked. Only the standard library is used:
 nothing of the sibling is imported before it is vouched for.
 
-This file exists twice, identical (smspartner_emulator/_kit.py, smspartner_contract/_kit.py;
-a test keeps them so): neither package may import the other's before the check.
+The runner imports this module from the emulator it depends on (an emulator that is not the
+kit's has no `_kit`: the runner refuses that too), so the guard exists once.
 """
 
 from __future__ import annotations
@@ -23,9 +23,6 @@ from importlib import metadata
 GROUP = "smspartner_kit"
 """The entry-point group of the mark."""
 EXIT_FOREIGN = 2
-MARK_PENDING = frozenset({"smspartner-client"})
-"""Siblings whose metadata does not carry the mark yet, so not checked. smspartner-client gets
-it from generator/templates/pyproject.toml.jinja; a test fails once it does, to remove it here."""
 
 
 def has_mark(distribution: metadata.Distribution, name: str) -> bool:
@@ -36,8 +33,6 @@ def has_mark(distribution: metadata.Distribution, name: str) -> bool:
 def foreign(names: Iterable[str], path: Sequence[str] | None = None) -> str | None:
     """Why one of the installed distributions `names` is not the kit's; None when all are."""
     for name in names:
-        if name in MARK_PENDING:
-            continue
         context = {"name": name} if path is None else {"name": name, "path": list(path)}
         distribution = next(iter(metadata.distributions(**context)), None)
         if distribution is not None and not has_mark(distribution, name):
