@@ -46,6 +46,8 @@ from scripts.build_dists import DISTRIBUTIONS, Built, DistError, build
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "build" / "floors"
 SMOKE = Path(__file__).resolve().parent / "floor_smoke"
+RECORDINGS = Path(__file__).resolve().parent.parent / "contract_tests" / "fixtures" / "recordings"
+"""Recordings of the stop-17 runner, replayed at the floor (what users have committed)."""
 UV = Path(sys.executable).parent / "uv"
 KIT = {canonicalize_name(d.name) for d in DISTRIBUTIONS}
 SIBLINGS = {
@@ -175,6 +177,7 @@ def smoke(name: str, python: Path, url: str | None) -> tuple[bool, str, str]:
     shutil.copy(SMOKE / SMOKE_TESTS[name], tests)
     (tests / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
     env = _env()
+    env["SMSPARTNER_SMOKE_RECORDINGS"] = str(RECORDINGS)
     if url:
         env["SMSPARTNER_SMOKE_URL"] = url
     command = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-c", "pytest.ini"]
