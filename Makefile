@@ -91,7 +91,9 @@ emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (Ctrl-C stops
 	$(VENV)/bin/smspartner-emulator --host $(HOST) --port $(PORT)
 
 # make exits 2 whenever a command fails, whatever its code: the recipes print the runner's own
-# exit status, and CI keeps it by calling .venv/bin/smspartner-contract directly.
+# exit status, and CI keeps it by calling .venv/bin/smspartner-contract directly. File names
+# reach the command as data: the shell reads them from the environment ("$$CASSETTE"), they are
+# never pasted into the recipe's text (a name holding a quote or a backquote runs nothing).
 RUN_CONTRACT = status=0; $(VENV)/bin/smspartner-contract $(1) || status=$$?; \
 	if [ $$status -ne 0 ]; then echo "smspartner-contract exited $$status"; fi; exit $$status
 
@@ -99,16 +101,16 @@ contract: setup ## The spec against the emulator, or SMSPARTNER_BASE_URL (exit 0
 	@$(call RUN_CONTRACT,run)
 
 replay: setup ## Re-check a recording offline against today's spec: make replay CASSETTE=path
-	@test -n "$(CASSETTE)" || { echo "usage: make replay CASSETTE=build/contract/cassette.yaml"; exit 2; }
-	@$(call RUN_CONTRACT,replay "$(CASSETTE)")
+	@test -n "$$CASSETTE" || { echo "usage: make replay CASSETTE=build/contract/cassette.yaml"; exit 2; }
+	@$(call RUN_CONTRACT,replay "$$CASSETTE")
 
 compare: setup ## What the API answered differently: make compare OLD=a.yaml NEW=b.yaml
-	@test -n "$(OLD)" -a -n "$(NEW)" || { echo "usage: make compare OLD=old.yaml NEW=new.yaml"; exit 2; }
-	@$(call RUN_CONTRACT,compare "$(OLD)" "$(NEW)")
+	@test -n "$$OLD" -a -n "$$NEW" || { echo "usage: make compare OLD=old.yaml NEW=new.yaml"; exit 2; }
+	@$(call RUN_CONTRACT,compare "$$OLD" "$$NEW")
 
 parity: setup ## Where the emulator differs from a recording: make parity CASSETTE=path
-	@test -n "$(CASSETTE)" || { echo "usage: make parity CASSETTE=build/contract/cassette.yaml"; exit 2; }
-	@$(call RUN_CONTRACT,parity "$(CASSETTE)")
+	@test -n "$$CASSETTE" || { echo "usage: make parity CASSETTE=build/contract/cassette.yaml"; exit 2; }
+	@$(call RUN_CONTRACT,parity "$$CASSETTE")
 
 assumptions: setup ## The assumption ledger: every guess of the spec, where, why
 	@$(VENV)/bin/smspartner-contract assumptions
