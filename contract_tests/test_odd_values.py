@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from smspartner_emulator import create_app
 from smspartner_emulator.server import serving
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contract_tests.runs import DEMO_KEY, DOCS_TOKEN, run_cli
 
@@ -28,17 +28,17 @@ class HugeNumberInXml:
         if scope["type"] != "http" or b"_format=xml" not in scope["query_string"]:
             await self.app(scope, receive, send)
             return
-        messages: list[dict[str, object]] = []
+        messages: list[Message] = []
 
-        async def keep(message: dict[str, object]) -> None:
+        async def keep(message: Message) -> None:
             messages.append(message)
 
         await self.app(scope, receive, keep)
-        body = b"".join(m.get("body", b"") for m in messages[1:])  # type: ignore[misc]
+        body = b"".join(m.get("body", b"") for m in messages[1:])
         if b"<entry>true</entry>" in body and scope["path"].endswith("/stop-sms/list"):
             body = body.replace(b"<entry>4</entry>", f"<entry>{HUGE}</entry>".encode(), 1)
         start = messages[0]
-        headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]  # type: ignore[attr-defined]
+        headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
         headers.append((b"content-length", str(len(body)).encode()))
         await send({**start, "headers": headers})
         await send({"type": "http.response.body", "body": body})
