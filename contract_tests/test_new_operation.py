@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 import yaml
 from smspartner_emulator import RouteCall, RouteError, create_app
+from smspartner_emulator.encoding import Value
 from smspartner_emulator.server import serving
 
 from contract_tests.runs import DEMO_KEY, DOCS_TOKEN, ROOT, outputs, plan_size, run_cli
@@ -88,7 +89,7 @@ def spec_with_me(directory: Path) -> Path:
     return path
 
 
-def me(call: RouteCall) -> dict[str, object] | RouteError:
+def me(call: RouteCall) -> dict[str, Value] | RouteError:
     account = call.params.get("account")
     if not account:
         return RouteError(41, "Le compte est requis")
