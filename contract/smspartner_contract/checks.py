@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -150,9 +151,13 @@ def extra_entries(
 ) -> Iterator[tuple[tuple[str, ...], Any]]:
     """(pointer, value) of the positional XML entries past the fields `schema` describes."""
     stack: list[tuple[Any, Any, tuple[str, ...]]] = [(value, schema, pointer)]
+    resolved: dict[int, Any] = {}  # a schema is resolved once, not once per entry
     while stack:
         item, node, here = stack.pop()
-        node = refs.resolve(spec, node)
+        key = id(node)
+        if key not in resolved:
+            resolved[key] = refs.resolve(spec, node)
+        node = resolved[key]
         if not isinstance(item, list) or not isinstance(node, Mapping):
             continue
         prefix = node.get("prefixItems", [])
@@ -209,19 +214,39 @@ def only_trailing_entries(spec: Mapping[str, Any], exchange: Exchange, facts: Fa
 
 def as_named(spec: Mapping[str, Any], value: Any, schema: Any) -> Any:
     """A positional XML value as the JSON object its twin schema describes (field order)."""
-    schema = refs.resolve(spec, schema)
-    if not isinstance(schema, Mapping):
+    plans: dict[int, _Naming] = {}
+
+    def named(value: Any, schema: Any) -> Any:
+        plan = plans.get(id(schema))
+        if plan is None:  # once per schema, not once per entry of a million-entry list
+            plan = plans[id(schema)] = _Naming.of(spec, schema)
+        if plan.fields and isinstance(value, list):
+            return {
+                name: named(item, field)
+                for (name, field), item in zip(plan.fields, value, strict=False)
+            }
+        if plan.items is not None and isinstance(value, list):
+            return [named(item, plan.items) for item in value]
         return value
-    names = list(schema.get("properties", {}))
-    if names and isinstance(value, list):
-        return {
-            name: as_named(spec, item, schema["properties"][name])
-            for name, item in zip(names, value, strict=False)
-        }
-    items = schema.get("items")
-    if isinstance(items, Mapping) and isinstance(value, list):
-        return [as_named(spec, item, items) for item in value]
-    return value
+
+    return named(value, schema)
+
+
+@dataclass(frozen=True)
+class _Naming:
+    """What `as_named` needs of one schema: its fields in order, or its items' schema."""
+
+    fields: tuple[tuple[str, Any], ...]
+    items: Mapping[str, Any] | None
+
+    @classmethod
+    def of(cls, spec: Mapping[str, Any], schema: Any) -> _Naming:
+        node = refs.resolve(spec, schema)
+        if not isinstance(node, Mapping):
+            return cls((), None)
+        properties = node.get("properties", {})
+        items = node.get("items")
+        return cls(tuple(properties.items()), items if isinstance(items, Mapping) else None)
 
 
 # ---- the checks ---------------------------------------------------------------------------------

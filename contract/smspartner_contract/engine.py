@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -77,6 +78,9 @@ XML_MEDIA_TYPES = ("application/xml", "text/xml")
 PLAN = "plan"
 _registration = threading.Lock()
 _registered = False
+_decoded_xml: ContextVar[list[Any] | None] = ContextVar("_decoded_xml", default=None)
+"""While `Engine.check` runs: [body, its positional value], so that a big XML answer is parsed
+once however many checks read it (the body is matched by identity)."""
 
 
 @dataclass(frozen=True)
@@ -105,7 +109,13 @@ def register() -> None:
 
         @schemathesis.deserializer(*XML_MEDIA_TYPES)
         def positional_xml(ctx: Any, response: Any) -> Any:
-            return decode_xml(response.content)
+            slot = _decoded_xml.get()
+            if slot is not None and slot[0] is response.content:
+                return slot[1]
+            value = decode_xml(response.content)
+            if slot is not None:  # checked again, check by check: decoded once
+                slot[:] = [response.content, value]
+            return value
 
         load_all_checks()
         _registered = True
@@ -194,11 +204,27 @@ class Engine:
 
     # ---- checks -----------------------------------------------------------------------------
 
-    def check(self, interaction: Interaction, names: Sequence[str] = BUILTIN_CHECKS) -> Checked:
-        """Run schemathesis's checks `names` on one recorded answer (nothing without one)."""
-        checked = Checked()
+    def check(
+        self,
+        interaction: Interaction,
+        names: Sequence[str] = BUILTIN_CHECKS,
+        *,
+        xml_value: Any = None,
+    ) -> Checked:
+        """Run schemathesis's checks `names` on one recorded answer (nothing without one).
+
+        `xml_value`: the answer's positional value when the caller has decoded it already."""
         if interaction.response is None:
-            return checked
+            return Checked()
+        known = [interaction.response.body, xml_value] if xml_value is not None else [None, None]
+        reset = _decoded_xml.set(known)
+        try:
+            return self._check(interaction, names)
+        finally:
+            _decoded_xml.reset(reset)
+
+    def _check(self, interaction: Interaction, names: Sequence[str]) -> Checked:
+        checked = Checked()
         case = self._case(interaction)
         response = _response(self.settings.base_url, interaction)
         try:  # most answers pass every check: one call for all of them

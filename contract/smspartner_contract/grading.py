@@ -301,7 +301,9 @@ class Grader:
         assert response is not None
         key = (ids, check, exchange.operation, response.status, response.headers, response.body)
         if key not in self._left:
-            checked = self._view(ids).check(exchange.interaction, [check])
+            checked = self._view(ids).check(
+                exchange.interaction, [check], xml_value=_xml_value(exchange)
+            )
             left = {_failure_key(f) for f in checked.failures}
             left |= {("error", error) for error in checked.errors}
             self._left[key] = left
@@ -692,7 +694,7 @@ class Grader:
         for exchange in exchanges:
             if exchange.response is None or exchange.operation in missing:
                 continue
-            checked = self.engine.check(exchange.interaction)
+            checked = self.engine.check(exchange.interaction, xml_value=_xml_value(exchange))
             ours, errors = run_ours(self.spec, exchange)
             outcome.checks += len(checked.ran) + len(self._ours_ran(errors))
             outcome.checked |= set(checked.ran) | set(self._ours_ran(errors))
@@ -789,6 +791,12 @@ class Grader:
                 outcome.fatal_gaps.append(f"{text}: is {needed} right for this account?")
             elif not any(gap.startswith(label) for gap in outcome.gaps):
                 outcome.gaps.append(text)
+
+
+def _xml_value(exchange: Exchange) -> Any:
+    """The answer's positional XML value when decoded already (None otherwise)."""
+    decoded = exchange.decoded
+    return decoded[1] if decoded is not None and decoded[0] == XML else None
 
 
 def _failure_key(failure: CheckFailure) -> tuple[Any, ...]:
