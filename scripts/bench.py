@@ -1,8 +1,15 @@
-"""`make bench`: one table for the emulator, a spec-driven mock, the client and the contract suite.
+"""`make bench`: the kit's speed and its cost at scale, from 1,000 to 1,000,000 STOP entries.
+
+First one table (the emulator under load, Stoplight Prism on the same spec, the client per
+call against raw httpx, the in-process contract run), then one section per part at scale: the
+client reading one list (raw, typed, iterate), the emulator starting with a big list, switching
+scenario and against bare Starlette, the pytest plugin's start-up cost in an app's venv, and
+the contract runner's run, replay and compare per size and per request against stock `st run`.
 
 Figures, not assertions: speed is measured here, never asserted in tests. Everything runs on
-loopback and is bounded in time (about a minute with the defaults); the figures also go to
-build/bench.json. `BENCH_SECONDS` sets the seconds per load scenario (2).
+loopback, each step under its own deadline (about 15 minutes with the defaults on 2 cores);
+the figures also go to build/bench.json. `BENCH_SECONDS` sets the seconds per load scenario
+(2); `BENCH_QUICK=1` stops the scale sections at 100,000 entries and shortens the rounds.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import platform
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -23,6 +31,7 @@ from typing import Any
 import httpx
 from smspartner_emulator.process import EmulatorStartError, started_emulator
 
+from scripts import bench_client, bench_contract, bench_emulator, bench_plugin
 from scripts.loadgen import LoadResult, Target, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,11 +46,6 @@ STARTUP_TIMEOUT = 30.0
 ROUNDS = 5
 QUIET = ("--log-level", "warning")
 """The emulator without its access log: a log line per request would be measured too."""
-SUITE_TIMEOUT = 600
-CONTRACT_SUITE = (
-    "contract_tests/test_contract_emulator.py",
-    "contract_tests/test_contract_drift.py",
-)
 
 
 class BenchError(Exception):
@@ -91,7 +95,7 @@ def load_row(part: str, scenario: str, result: LoadResult) -> Row:
     )
 
 
-def bench_emulator(base: str, seconds: float) -> list[Row]:
+def emulator_rows(base: str, seconds: float) -> list[Row]:
     rows = []
     for concurrency in CONCURRENCIES:
         for name, target in scenarios(base).items():
@@ -159,11 +163,11 @@ def started_prism() -> Iterator[str]:
         process.wait(timeout=10)
 
 
-def bench_prism(emulator_rows: list[Row], seconds: float) -> list[Row]:
+def bench_prism(measured: list[Row], seconds: float) -> list[Row]:
     """Prism on the same scenario: throughput, and how many times faster the emulator is."""
     if not PRISM.exists():
         return [Row("prism", "json ok", "not installed", "run `make setup` (node_modules)", {})]
-    ours = {row.scenario: row.figures["rps"] for row in emulator_rows if "rps" in row.figures}
+    ours = {row.scenario: row.figures["rps"] for row in measured if "rps" in row.figures}
     rows = []
     with started_prism() as base:
         for concurrency in PRISM_CONCURRENCIES:
@@ -194,7 +198,7 @@ def per_call(
     return best[0], best[1]
 
 
-def bench_client(base: str, calls: int) -> list[Row]:
+def client_rows(base: str, calls: int) -> list[Row]:
     """The generated client against raw httpx (same emulator, one keep-alive connection)."""
     from smspartner_client import AuthenticatedClient
     from smspartner_client.api.rentals import get_rental_status
@@ -230,8 +234,8 @@ def bench_client(base: str, calls: int) -> list[Row]:
     return rows
 
 
-def bench_contract() -> list[Row]:
-    """The in-process contract run (its requests per second) and the pytest contract suite."""
+def contract_rows() -> list[Row]:
+    """The in-process contract run: its requests per second, and the checks' cost."""
     from smspartner_contract.cli import grade
     from smspartner_contract.model import Settings, Target
     from smspartner_contract.run import Runner
@@ -260,25 +264,6 @@ def bench_contract() -> list[Row]:
             },
         )
     ]
-    start = time.perf_counter()
-    try:
-        suite = subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *CONTRACT_SUITE],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=SUITE_TIMEOUT,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise BenchError(f"the contract suite took more than {SUITE_TIMEOUT} s") from None
-    seconds = time.perf_counter() - start
-    if suite.returncode != 0:
-        raise BenchError("the contract suite fails: run `make test`")
-    last = suite.stdout.strip().splitlines()[-1] if suite.stdout.strip() else ""
-    rows.append(
-        Row("contract", "pytest suite", f"{seconds:.1f} s", last.strip("= "), {"seconds": seconds})
-    )
     return rows
 
 
@@ -297,14 +282,87 @@ def table(rows: list[Row]) -> str:
 def run(seconds: float, calls: int) -> list[Row]:
     rows = [bench_startup()]
     with started_emulator(*QUIET) as emulator:
-        rows += bench_emulator(emulator.url, seconds)
-        rows += bench_client(emulator.url, calls)
+        rows += emulator_rows(emulator.url, seconds)
+        rows += client_rows(emulator.url, calls)
     rows += bench_prism(rows, seconds)
-    rows += bench_contract()
+    rows += contract_rows()
     return rows
 
 
-def write_json(rows: list[Row], seconds: float) -> None:
+@dataclass
+class Section:
+    """One part measured at scale: its title, its markdown table, its raw figures."""
+
+    title: str
+    table: str
+    figures: Any
+
+
+SCALE = (1_000, 10_000, 100_000, 1_000_000)
+SCALE_QUICK = (1_000, 10_000, 100_000)
+SCALE_ERRORS = (
+    bench_client.BenchError,
+    bench_contract.BenchError,
+    bench_plugin.BenchPluginError,
+    RuntimeError,
+    ValueError,
+    OSError,
+    subprocess.TimeoutExpired,
+)
+"""What the scale sections raise when a measurement cannot be made (the emulator's bench has
+no error type of its own: RuntimeError); each is printed as one line."""
+
+
+def sections(quick: bool) -> Iterator[Section]:
+    """Each part at 1,000 to 1,000,000 STOP entries (100,000 when quick), one after the other
+    (a measurement running beside another would measure both)."""
+    sizes = SCALE_QUICK if quick else SCALE
+    client = bench_client.run((sizes[0], sizes[-1]))
+    yield Section(
+        "Client: one STOP list read (seconds, peak RSS MiB, growth per 10x)",
+        bench_client.report(client),
+        [asdict(m) for m in client],
+    )
+    starts = bench_emulator.start_series(sizes)
+    yield Section(
+        "Emulator: start-up with a big STOP list",
+        bench_emulator.start_table(starts),
+        [asdict(f) for f in starts],
+    )
+    delay = bench_emulator.scenario_delay(sizes[-1])
+    yield Section(
+        f"Emulator: a scenario switch on a {sizes[-1]:,}-entry list",
+        bench_emulator.scenario_table(delay),
+        asdict(delay),
+    )
+    load = bench_emulator.throughput(seconds=2.0 if quick else 5.0, rounds=3 if quick else 5)
+    yield Section(
+        "Emulator: throughput against bare Starlette",
+        bench_emulator.throughput_table(load),
+        asdict(load),
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-plugin-venv-") as scratch:
+        cost = bench_plugin.plugin_start_cost(bench_plugin.app_venv(Path(scratch)))
+    yield Section(
+        "Pytest plugin: start-up cost in an app's test venv",
+        bench_plugin.cost_table(cost),
+        asdict(cost) | {"added": cost.added},
+    )
+    steps = bench_contract.scale_series(sizes)
+    yield Section(
+        "Contract runner: a live run, its replay and compare, per size",
+        bench_contract.scale_table(steps),
+        [asdict(step) for step in steps],
+    )
+    figure = bench_contract.per_request()
+    yield Section(
+        "Contract runner: per request, against stock `st run`",
+        bench_contract.per_request_table(figure),
+        asdict(figure) | {"ratio": figure.ratio},
+    )
+
+
+def write_json(rows: list[Row], parts: list[Section], seconds: float) -> None:
     OUTPUT.parent.mkdir(parents=True, exist_ok=True)
     document: dict[str, Any] = {
         "machine": {
@@ -314,6 +372,7 @@ def write_json(rows: list[Row], seconds: float) -> None:
         },
         "seconds_per_scenario": seconds,
         "rows": [asdict(row) for row in rows],
+        "sections": [asdict(part) for part in parts],
     }
     OUTPUT.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
 
@@ -329,13 +388,19 @@ def main() -> int:
             "bench: BENCH_SECONDS and BENCH_CLIENT_CALLS must be positive numbers", file=sys.stderr
         )
         return 2
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
     try:
         rows = run(seconds, calls)
-    except (BenchError, EmulatorStartError) as exc:
-        print(f"bench: {exc}", file=sys.stderr)
+        print(table(rows), flush=True)
+        parts = []
+        for part in sections(quick):
+            print(f"\n## {part.title}\n\n{part.table}", flush=True)
+            parts.append(part)
+    except (BenchError, EmulatorStartError, *SCALE_ERRORS) as exc:
+        line = str(exc).strip().splitlines()
+        print(f"bench: {line[0] if line else type(exc).__name__}", file=sys.stderr)
         return 1
-    print(table(rows))
-    write_json(rows, seconds)
+    write_json(rows, parts, seconds)
     print(f"\nfigures written to {OUTPUT.relative_to(ROOT)}")
     return 0
 

@@ -96,6 +96,20 @@ def plugin_start_cost(python: Path, runs: int = RUNS) -> PluginCost:
     return PluginCost(best[BARE], best[PLUGIN_ONLY], best[AUTOLOADED], runs)
 
 
+def cost_table(cost: PluginCost) -> str:
+    """The three starts and what the plugin adds, as a markdown table."""
+    return "\n".join(
+        [
+            f"pytest start, one test (best of {cost.runs}) | seconds",
+            "--- | ---",
+            f"bare (PYTEST_DISABLE_PLUGIN_AUTOLOAD=1) | {cost.bare:.3f}",
+            f"with the emulator's plugin only | {cost.plugin_only:.3f}",
+            f"what the plugin adds | {cost.added * 1000:+.0f} ms",
+            f"every installed plugin (anyio's too, which httpx brings) | {cost.autoloaded:.3f}",
+        ]
+    )
+
+
 def app_venv(workdir: Path) -> Path:
     """A venv like an app's test venv: client, emulator (built wheels) and pytest; its python."""
     wheels = {item.distribution.name: item.wheel for item in build(workdir / "dist")}
@@ -132,12 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (BenchPluginError, subprocess.TimeoutExpired, OSError) as error:
         print(f"bench_plugin: {str(error).splitlines()[0]}", file=sys.stderr)
         return 1
-    print(
-        f"pytest start, one test (best of {cost.runs}): bare {cost.bare:.3f} s "
-        f"(PYTEST_DISABLE_PLUGIN_AUTOLOAD=1); with the emulator's plugin {cost.plugin_only:.3f} s, "
-        f"it adds {cost.added * 1000:+.0f} ms; every installed plugin (anyio's too, which httpx "
-        f"brings) {cost.autoloaded:.3f} s"
-    )
+    print(cost_table(cost))
     return 0
 
 
