@@ -62,17 +62,9 @@ PARSED: dict[str, Callable[[str], object]] = {"json": json.loads, "yaml": yaml.s
 RUN = {"python", "sh", "bash"}
 EMULATOR_DEFAULT = "127.0.0.1:8000"
 SHELL_TIMEOUT = 120
-PUBLIC_HOSTS = {
-    "www.smspartner.fr",
-    "api.smspartner.fr",
-    "semver.org",
-    "keepachangelog.com",
-    "docs.pypi.org",
-    "docs.github.com",
-    "www.itu.int",
-    "www.rfc-editor.org",
-}
-"""Where a link may leave the repository (https only): the provider and public references."""
+PUBLIC_HOSTS = {"www.smspartner.fr", "api.smspartner.fr"}
+"""Where a link may leave the repository (https only): the provider's sites. Add a public
+reference here when a page needs one; never a repository or a contact that does not exist."""
 _PORT = re.compile(r"(127\.0\.0\.1|localhost):[0-9]+")
 
 
