@@ -5,11 +5,12 @@ The recording is a contract run's cassette, read with `smspartner_emulator.recor
 as are aliases, deep nesting and values that cannot be read). A request matches a recorded
 one when the method, the path below /v1 and the query pairs (as a multiset: order does not
 matter) are equal, where a recorded value equal to the cassette's API-key placeholder matches
-any key the fixtures accept. Every other value must be equal (a pair missing or added is
-another request): a cassette holds placeholders for tokens, and a client sends the
-placeholder. The first recording of a request wins. The answer has the recorded status, body
-and `Content-Type` (and `Retry-After`, when recorded); a request that matches nothing is left
-to the fixtures.
+any key the fixtures accept, and where no `_format` is `_format=json` (the API's default:
+the typed client sends none, a contract run always sends one). Every other value must be
+equal (a pair missing or added is another request): a cassette holds placeholders for
+tokens, and a client sends the placeholder. The first recording of a request wins. The
+answer has the recorded status, body and `Content-Type` (and `Retry-After`, when recorded);
+a request that matches nothing is left to the fixtures.
 
 Reading (`read_recording`) needs neither Starlette nor uvicorn: the pytest plugin checks a
 `--smspartner-replay` file when pytest starts, and plays it (`load_replay`) only when a test
@@ -51,7 +52,11 @@ def _sendable(value: str) -> bool:
 
 
 def request_key(method: str, path: str, pairs: Iterable[tuple[str, str]]) -> RequestKey:
-    """What matches a request: method, path below /v1 and the sorted query pairs."""
+    """What matches a request: method, path below /v1 and the sorted query pairs, with
+    `_format=json` when no `_format` is sent (the same request to the API)."""
+    pairs = list(pairs)
+    if all(name != FORMAT for name, _ in pairs):
+        pairs.append((FORMAT, DEFAULT_FORMAT))
     return method.upper(), path, tuple(sorted(pairs))
 
 
@@ -66,12 +71,10 @@ class Recorded:
 
 @dataclass(frozen=True)
 class RecordedRental:
-    """A successful JSON rental answer of the recording: the token sent, the status text, and
-    the names of the query parameters sent (a replayed request must send the same ones)."""
+    """A successful JSON rental answer of the recording: the token sent, the status text."""
 
     token: str
     status: str
-    parameters: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -85,16 +88,12 @@ class Recording:
     def rental_token(self, status_text: str) -> str:
         """The token of a recorded rental whose status is `status_text`; LookupError if none.
 
-        A rental recorded with the parameters the typed client sends (`apiKey` and `token`,
-        no `_format`) is preferred. The error says why in one line: no rental answer recorded
-        at all, or the status texts that were recorded (texts, never tokens).
+        The error says why in one line: no rental answer recorded at all, or the status texts
+        that were recorded (texts, never tokens).
         """
-        found = [rental for rental in self.rentals if rental.status == status_text]
-        for rental in found:
-            if FORMAT not in rental.parameters:
+        for rental in self.rentals:
+            if rental.status == status_text:
                 return rental.token
-        if found:
-            return found[0].token
         if not self.rentals:
             raise LookupError(
                 f"the recording {self.source} holds no successful JSON answer of"
@@ -112,7 +111,6 @@ def _rental(
 ) -> RecordedRental | None:
     if path != RENTAL_PATH or status != 200:
         return None
-    query = tuple(query)
     pairs = dict(query)
     token = pairs.get("token")
     if not token or pairs.get(FORMAT, DEFAULT_FORMAT) != DEFAULT_FORMAT:
@@ -124,8 +122,7 @@ def _rental(
     if not isinstance(data, dict) or data.get("success") is not True:
         return None
     text = data.get("status")
-    names = tuple(sorted(name for name, _ in query))
-    return RecordedRental(token, text, names) if isinstance(text, str) else None
+    return RecordedRental(token, text) if isinstance(text, str) else None
 
 
 def read_recording(path: str | Path) -> Recording:

@@ -172,7 +172,9 @@ def rental_data(token: str, code: int, status: str) -> dict[str, object]:
     }
 
 
-def team_files(path: Path) -> tuple[Path, Path]:
+def team_files(path: Path, sent: tuple[tuple[str, str], ...] = ()) -> tuple[Path, Path]:
+    """A fixtures file and a recording whose requests sent `sent` too (a contract run sends
+    `_format=json`; the typed client sends no `_format`)."""
     fixtures = path / "team.yaml"
     rentals = [rental_data("team-token-2", 2, "ready (recorded)"), rental_data("t3", 3, "refused")]
     fixtures.write_text(
@@ -186,7 +188,7 @@ def team_files(path: Path) -> tuple[Path, Path]:
         id="plan-01",
         source="plan",
         operation="GET /stop-sms/list",
-        request=RecordedRequest("GET", "/stop-sms/list", (("apiKey", API_KEY_PLACEHOLDER),)),
+        request=RecordedRequest("GET", "/stop-sms/list", (("apiKey", API_KEY_PLACEHOLDER), *sent)),
         response=RecordedResponse(200, (("content-type", "application/json"),), body),
     )
     token = "REDACTED-TOKEN-0001"  # noqa: S105 (a cassette's placeholder)
@@ -202,7 +204,7 @@ def team_files(path: Path) -> tuple[Path, Path]:
         source="plan",
         operation="GET /location/status",
         request=RecordedRequest(
-            "GET", "/location/status", (("apiKey", API_KEY_PLACEHOLDER), ("token", token))
+            "GET", "/location/status", (("apiKey", API_KEY_PLACEHOLDER), ("token", token), *sent)
         ),
         response=RecordedResponse(200, (("content-type", "application/json"),), rental_body),
     )
@@ -213,8 +215,11 @@ def team_files(path: Path) -> tuple[Path, Path]:
     return fixtures, cassette
 
 
-def test_the_fixtures_and_replay_options(pytester: pytest.Pytester) -> None:
-    fixtures, cassette = team_files(pytester.path)
+@pytest.mark.parametrize("sent", [(), (("_format", "json"),)], ids=["client", "contract-run"])
+def test_the_fixtures_and_replay_options(
+    pytester: pytest.Pytester, sent: tuple[tuple[str, str], ...]
+) -> None:
+    fixtures, cassette = team_files(pytester.path, sent)
     pytester.makepyfile(test_options=OPTION_TESTS)
     result = pytester.runpytest_inprocess(
         *QUIET, "--smspartner-fixtures", fixtures, "--smspartner-replay", cassette
