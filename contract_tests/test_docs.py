@@ -39,6 +39,7 @@ from urllib.parse import urlsplit
 
 import pytest
 import yaml
+from smspartner_client.redact import FORMS
 from smspartner_contract import cli as contract_cli
 from smspartner_contract import ledger
 from smspartner_contract.spec import SPEC_PATH, spec_data
@@ -186,7 +187,8 @@ def test_no_secret_or_real_phone_number() -> None:
     for document in DOCUMENTS.values():
         text = "\n".join(document.lines)
         for number in re.findall(r"(?<![\w.])(?:\+|00)[0-9]{8,15}\b", text):
-            assert number in numbers or number.lstrip("+0").startswith("999"), number
+            # the ITU's spare code, or France's range for fiction (06 39 98) as +33 6 39 98
+            assert number in numbers or number.lstrip("+0").startswith(("999", "3363998")), number
         for number in re.findall(r"(?<![\w.+])0[1-9][0-9]{8}\b", text):
             assert number.startswith("063998"), number
         for token in re.findall(r"\b[0-9a-f]{40}\b", text):
@@ -234,6 +236,21 @@ def test_the_scenarios_table_is_the_catalogue() -> None:
             assert (check, category) == ("", ""), name
         else:
             assert (check.strip("`"), category) == (drift.expected_check, drift.category), name
+
+
+def test_the_privacy_table_is_the_table_of_forms() -> None:
+    """docs/limits.md lists every form `redact` recognises, with its kinds and how it is found."""
+    word = {"key": "key", "token": "token", "phone": "phone", "email": "e-mail", "name": "name"}
+    rows = markdown.table_rows(DOCUMENTS[ROOT / "docs" / "limits.md"], "| form |")
+    expected = [
+        (
+            form.name.replace("|", "\\|"),
+            ", ".join(word[k] for k in form.kinds),
+            " and ".join(form.by),
+        )
+        for form in FORMS
+    ]
+    assert [tuple(row[:3]) for row in rows] == expected
 
 
 def test_the_spec_page_names_every_guess_and_every_extension() -> None:

@@ -28,6 +28,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from smspartner_contract import refs
+from smspartner_contract.diff import json_type
 from smspartner_contract.exchange import JSON, XML, Exchange
 from smspartner_contract.facts import Facts, Operation, facts_of
 from smspartner_contract.model import CheckFailure
@@ -286,21 +287,6 @@ def additive_drift(spec: Mapping[str, Any], exchange: Exchange) -> list[CheckFai
         )
         for pointer, count in sorted(found.items())
     ]
-
-
-def json_type(value: Any) -> str:
-    """The JSON type of a decoded value (XML's positional lists are arrays)."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "array" if isinstance(value, list) else "object"
 
 
 def _counters(spec: Mapping[str, Any], schema: Any) -> list[tuple[str, str]]:

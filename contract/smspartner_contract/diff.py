@@ -26,6 +26,7 @@ class Difference:
 
 
 def json_type(value: Any) -> str:
+    """The JSON type of a decoded value (XML's positional lists are arrays)."""
     if value is None:
         return "null"
     if isinstance(value, bool):

@@ -13,11 +13,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from smspartner_contract import refs
 from smspartner_contract.checks import MEDIA, error_status, response_of
 from smspartner_contract.exchange import XML, Exchange
 from smspartner_contract.facts import facts_of
-from smspartner_contract.ledger import UNCONFIRMED
+from smspartner_contract.ledger import UNCONFIRMED, mark_at
 from smspartner_contract.walk import reach, under
 
 
@@ -128,7 +127,7 @@ def exercised(spec: Mapping[str, Any], exchange: Exchange) -> dict[str, str | No
         reference = None if status is None else _raw_response(spec, exchange.operation, str(status))
     if raw is None:
         return found
-    mark = _mark(spec, reference)
+    mark = mark_at(spec, reference)
     if shape[0] is False and mark is not None:
         found[mark] = None
     content = raw.get("content", {}).get(MEDIA[decoded[0]], {})
@@ -149,18 +148,3 @@ def _raw_response(spec: Mapping[str, Any], label: str, status: str) -> Any:
     return (
         spec.get("paths", {}).get(path, {}).get(method.lower(), {}).get("responses", {}).get(status)
     )
-
-
-def _mark(spec: Mapping[str, Any], node: Any) -> str | None:
-    """The id of the guess on a response or what it references, or None."""
-    seen = 0
-    while isinstance(node, Mapping) and seen < 16:
-        mark = node.get(UNCONFIRMED)
-        if isinstance(mark, Mapping) and isinstance(mark.get("id"), str):
-            return str(mark["id"])
-        ref = node.get("$ref")
-        if not isinstance(ref, str):
-            return None
-        node = refs.at(spec, ref)
-        seen += 1
-    return None

@@ -45,11 +45,11 @@ from smspartner_contract.checks import (
     MEDIA,
     UNKNOWN_VALUE,
     error_status,
-    json_type,
     media_schema,
     only_trailing_entries,
     run_ours,
 )
+from smspartner_contract.diff import json_type
 from smspartner_contract.exchange import XML, Exchange, kind_of
 from smspartner_contract.exercise import OperationCoverage, coverage, exercised
 from smspartner_contract.facts import Facts, facts_of

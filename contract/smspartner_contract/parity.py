@@ -27,7 +27,7 @@ from smspartner_emulator.recording import (
     load_cassette,
 )
 
-from smspartner_contract.diff import differences
+from smspartner_contract.diff import differences, json_type
 from smspartner_contract.exchange import decode_leniently
 from smspartner_contract.facts import facts_of
 from smspartner_contract.privacy import Outputs, Privacy
@@ -55,15 +55,7 @@ def shape(value: Any) -> Any:
         return {key: shape(item) for key, item in value.items()}
     if isinstance(value, list):
         return [shape(item) for item in value[:1]]
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "integer"
-    if isinstance(value, float):
-        return "number"
-    if value is None:
-        return "null"
-    return "string"
+    return json_type(value)
 
 
 def _shape_of(response: RecordedResponse) -> Any:

@@ -24,9 +24,9 @@ from collections.abc import Callable, Sequence
 from smspartner_emulator.lifeline import exit_with_parent
 from smspartner_emulator.limits import (
     MAX_CONNECTIONS,
-    MAX_STOP_LIST_SIZE,
     REQUEST_TIMEOUT,
     Limits,
+    parse_stop_list_size,
 )
 
 PROG = "smspartner-emulator"
@@ -73,17 +73,6 @@ def _count(text: str) -> int:
     return count
 
 
-def stop_list_size(text: str) -> int:
-    """`--stop-list-size`: a whole number from 0 to MAX_STOP_LIST_SIZE."""
-    try:
-        size = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= size <= MAX_STOP_LIST_SIZE:
-        raise argparse.ArgumentTypeError(f"out of range (0 to {MAX_STOP_LIST_SIZE:_}): {size}")
-    return size
-
-
 def build_parser() -> argparse.ArgumentParser:
     """The command line (also what docs/cli.md is generated from, by scripts/cli_reference.py)."""
     parser = argparse.ArgumentParser(
@@ -96,7 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--stop-list-size",
-        type=stop_list_size,
+        type=parse_stop_list_size,
         default=None,
         metavar="N",
         help="serve a synthetic stop list of N entries instead of the fixtures' one:"

@@ -6,6 +6,7 @@ The defaults are the module's constants; `smspartner-emulator` sets `max_connect
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import dataclass
 
 MAX_CONNECTIONS = 512
@@ -20,6 +21,18 @@ MAX_HEADERS = 100
 """Header fields in one request."""
 MAX_STOP_LIST_SIZE = 10_000_000
 """Largest synthetic stop list (`--stop-list-size`)."""
+
+
+def parse_stop_list_size(text: str) -> int:
+    """`--stop-list-size` (and the plugin's option): a whole number from 0 to
+    MAX_STOP_LIST_SIZE, `_` allowed between digits."""
+    try:
+        size = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 0 <= size <= MAX_STOP_LIST_SIZE:
+        raise argparse.ArgumentTypeError(f"out of range (0 to {MAX_STOP_LIST_SIZE:_}): {size}")
+    return size
 
 
 @dataclass(frozen=True)

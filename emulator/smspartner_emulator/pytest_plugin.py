@@ -27,7 +27,6 @@ Starlette, nor uvicorn, nor PyYAML.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from smspartner_emulator.limits import MAX_STOP_LIST_SIZE
+from smspartner_emulator.limits import parse_stop_list_size
 
 if TYPE_CHECKING:
     from smspartner_client import AuthenticatedClient
@@ -49,16 +48,6 @@ FIXTURES_OPTION = "--smspartner-fixtures"
 REPLAY_OPTION = "--smspartner-replay"
 SIZE_OPTION = "--smspartner-stop-list-size"
 CLIENT_PACKAGE = "smspartner_client"
-
-
-def _stop_list_size(text: str) -> int:
-    try:
-        size = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-    if not 0 <= size <= MAX_STOP_LIST_SIZE:
-        raise argparse.ArgumentTypeError(f"out of range (0 to {MAX_STOP_LIST_SIZE:_}): {size}")
-    return size
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -78,7 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         SIZE_OPTION,
         metavar="N",
-        type=_stop_list_size,
+        type=parse_stop_list_size,
         default=None,
         help="a synthetic stop list of N entries (numbers +999..., nobody's)",
     )
