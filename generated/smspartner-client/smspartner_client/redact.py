@@ -111,6 +111,7 @@ import bisect
 import html
 import json
 import re
+from array import array
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -876,9 +877,13 @@ class Redactor:
     def _escaped(self, text: str, *, shapes: bool) -> list[Span]:
         """Finds that need the escapes of `text` decoded (percent, JSON, HTML, mixed)."""
         # for each escape decoded: where it is in `text`, and where its decoding is in `view`
-        source: list[tuple[int, int]] = []
-        target: list[int] = []
-        target_end: list[int] = []
+        # (machine integers: a big recording holds millions of escapes, `\n` and `\"` of
+        # its XML bodies, and a list of Python ints costs 36 bytes an offset where these
+        # cost 8)
+        source = array("q")
+        source_end = array("q")
+        target = array("q")
+        target_end = array("q")
         growth = 0
 
         def decode(match: re.Match[str]) -> str:
@@ -887,10 +892,12 @@ class Redactor:
             piece = _unescape(token)
             if piece != token:
                 self.work.candidates += 1
-                source.append(match.span())
-                target.append(match.start() + growth)
+                start, end = match.span()
+                source.append(start)
+                source_end.append(end)
+                target.append(start + growth)
                 growth += len(piece) - len(token)
-                target_end.append(match.end() + growth)
+                target_end.append(end + growth)
             return piece
 
         self.work.scans += 1
@@ -904,8 +911,8 @@ class Redactor:
             if index < 0:
                 return position
             if position - end < target_end[index]:  # inside a decoded escape: all of it
-                return source[index][1] if end else source[index][0]
-            return position - (target_end[index] - source[index][1])
+                return source_end[index] if end else source[index]
+            return position - (target_end[index] - source_end[index])
 
         spans: list[Span] = []
         for start, end, kind in self._plain(view, _lower(view), shapes=shapes):
@@ -927,8 +934,8 @@ class Redactor:
             return []
         # where each tag would sit in `joined`, and how much was cut up to it: only worked
         # out when needed (a find, or a name to tell from a piece of a word)
-        at: list[int] = []
-        cut: list[int] = []
+        at = array("q")
+        cut = array("q")
         positions: set[int] = set()
 
         def cuts() -> set[int]:
