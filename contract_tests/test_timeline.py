@@ -37,11 +37,14 @@ from smspartner_contract.cli import main
 from smspartner_emulator import StopEntry, create_app, default_fixtures
 from smspartner_emulator.server import serving
 
+from contract_tests import markdown
 from contract_tests.runs import DEMO_KEY, DOCS_TOKEN, ROOT
 
 SCHEDULE = Path(__file__).parent / "fixtures" / "timeline.yaml"
 WORKFLOW = ROOT / "examples" / "contract-live.yml"
 KEEP_STEP = "Keep this run's recording"
+DOCS = ROOT / "docs" / "contract.md"
+"""Shows the month as this test prints it (the test checks the block is its output)."""
 SUMMARY_LINES = 60
 """Line budget of one night's summary.md (a live run: verdict, findings, ledger, coverage)."""
 COMPARE_LINES = 40
@@ -258,7 +261,8 @@ def test_a_month_of_nights(
     last_report: dict[str, Any] = {}
     last_answered: list[str] | None = None
     last_complete: bytes | None = None
-    log = []
+    log: list[str] = []
+    previous_api: list[str] = []
     tonight = Tonight(app_for(nights[0]))
     with serving(tonight) as url:
         for number, plan in enumerate(nights, start=1):
@@ -272,12 +276,8 @@ def test_a_month_of_nights(
             tonight.app = app_for(plan)
             night = job.night(number, closed_url() if plan.get("down") else url)
             run, compared, report = night.run, night.compared, night.report
-            log.append(
-                f"night {number:2d}  stops {plan['stops']:2d}  "
-                f"{'+'.join(plan['api']) or '-':<58}{' DOWN' if plan.get('down') else '     '}"
-                f"  run {run}  compare {'-' if compared is None else compared}"
-                f"  {report['verdict'][:48]}"
-            )
+            log.append(log_line(number, plan, previous_api, run, compared, report))
+            previous_api = plan["api"]
             assert run == plan["run"], (where, night.summary)
             assert report["exit_code"] == run
             assert report["verdict"].startswith(VERDICTS[run]), (where, report["verdict"])
@@ -305,3 +305,26 @@ def test_a_month_of_nights(
             kept = job.cache.read_bytes() if job.cache.is_file() else None
             assert kept == last_complete, f"{where}: the cache holds the last complete recording"
     print("\n".join(log))
+    shown = [
+        b.text.rstrip("\n") for b in markdown.read(DOCS).blocks if b.text.startswith("night  1 ")
+    ]
+    assert shown == ["\n".join(log)], f"{DOCS.name} shows the month as this test prints it"
+
+
+def log_line(
+    number: int,
+    plan: dict[str, Any],
+    previous_api: list[str],
+    run: int,
+    compared: int | None,
+    report: dict[str, Any],
+) -> str:
+    """One night as the docs show it: what happened that morning, and what the job said."""
+    events = [f"+{name}" for name in plan["api"] if name not in previous_api]
+    events += [f"accepted {name}" for name in plan.get("accept", [])]
+    events += ["API down"] if plan.get("down") else []
+    verdict = str(report["verdict"]).split(":", 1)[0]
+    return (
+        f"night {number:2d}  {plan['stops']:2d} stops  run {run}"
+        f"  compare {'-' if compared is None else compared}  {verdict:<27}  {', '.join(events)}"
+    ).rstrip()
