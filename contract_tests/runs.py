@@ -5,6 +5,7 @@ DEMO_KEY and DOCS_TOKEN are the emulator's built-in key and documented rental.""
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -42,6 +43,23 @@ def plan_size(spec: dict[str, Any], *, credentials: bool) -> int:
                     1 for p in parameters if "x-unconfirmed" in p and "enum" in p["schema"]
                 )
     return total
+
+
+def documented_codes(spec: dict[str, Any]) -> dict[str, set[int]]:
+    """Each operation's documented error codes, read off the spec (`x-documented-errors`)."""
+    return {
+        f"{method.upper()} {path}": {int(e["code"]) for e in op.get("x-documented-errors", [])}
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+    }
+
+
+def closed_url() -> str:
+    """A loopback base URL nothing listens on: the API is down."""
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        port = free.getsockname()[1]
+    return f"http://127.0.0.1:{port}/v1"
 
 
 def operation_labels(spec: dict[str, Any]) -> list[str]:

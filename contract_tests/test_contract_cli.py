@@ -26,7 +26,16 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from contract_tests.runs import CLI, DOCS_TOKEN, ROOT, assert_hidden, one_line, outputs, run_cli
+from contract_tests.runs import (
+    CLI,
+    DOCS_TOKEN,
+    ROOT,
+    assert_hidden,
+    closed_url,
+    one_line,
+    outputs,
+    run_cli,
+)
 from contract_tests.workflows import CURRENT_MAJORS
 
 TEAM_KEY = "Kx7-team/key+value"
@@ -126,11 +135,9 @@ def test_a_finding_in_report_json_says_what_was_expected_and_seen(tmp_path: Path
 
 
 def test_an_unreachable_target_is_one_line(tmp_path: Path) -> None:
-    with socket.socket() as closed:
-        closed.bind(("127.0.0.1", 0))
-        port = closed.getsockname()[1]
-    line = one_line(run_cli(tmp_path, env=env_for(f"http://127.0.0.1:{port}/v1")))
-    start = f"contract: GET http://127.0.0.1:{port}/v1/stop-sms/list?apiKey=REDACTED-API-KEY"
+    down = closed_url()
+    line = one_line(run_cli(tmp_path, env=env_for(down)))
+    start = f"contract: GET {down}/stop-sms/list?apiKey=REDACTED-API-KEY"
     assert line.startswith(start), line
     assert "no usable answer (ConnectError" in line
 
@@ -304,9 +311,7 @@ def recordings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
     directory = tmp_path_factory.mktemp("recordings")
     made = {}
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        down = f"http://127.0.0.1:{free.getsockname()[1]}/v1"
+    down = closed_url()
     for name, target in (
         (
             "documented",

@@ -149,7 +149,7 @@ def test_no_link_in_the_description_to_an_invented_place(
     built: dict[str, Built], name: str
 ) -> None:
     meta = wheel_metadata(built[name])
-    assert meta.get_content_type() or meta["Description-Content-Type"] == "text/markdown"
+    assert meta["Description-Content-Type"] == "text/markdown"
     hosts = set(re.findall(r"https?://([^/\s`)\"'>:]+)", str(meta.get_payload())))
     assert hosts <= LINK_HOSTS
 

@@ -191,7 +191,7 @@ def test_runs_replays_and_comparisons_work_on_it(
         (second, tmp_path / "2"),
     ):
         nothing_personal(outputs(result, where))
-    nothing_personal(compared.stdout)
+    nothing_personal(outputs(compared, tmp_path))
 
 
 def test_without_the_route_the_missing_operation_is_one_breaking_finding(

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import shutil
-import socket
 import subprocess
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -38,7 +37,7 @@ from smspartner_emulator import StopEntry, create_app, default_fixtures
 from smspartner_emulator.server import serving
 
 from contract_tests import markdown
-from contract_tests.runs import DEMO_KEY, DOCS_TOKEN, ROOT
+from contract_tests.runs import DEMO_KEY, DOCS_TOKEN, ROOT, closed_url
 
 SCHEDULE = Path(__file__).parent / "fixtures" / "timeline.yaml"
 WORKFLOW = ROOT / "examples" / "contract-live.yml"
@@ -130,14 +129,6 @@ def app_for(night: dict[str, Any]) -> App:
     if "reworded" in night["api"]:
         app = Rewritten(app, *REWORDED)
     return app
-
-
-def closed_url() -> str:
-    """A loopback URL nothing listens on: the API is down."""
-    with socket.socket() as free:
-        free.bind(("127.0.0.1", 0))
-        port = free.getsockname()[1]
-    return f"http://127.0.0.1:{port}/v1"
 
 
 def keep_script() -> str:
