@@ -16,6 +16,8 @@ REDOCLY := node_modules/.bin/redocly
 SPECTRAL := node_modules/.bin/spectral
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Read by the recipes from the environment ("$$HOST"), never pasted into their text.
+export HOST PORT
 # No telemetry or update checks from the Node tools: the only network here is the registries.
 export REDOCLY_TELEMETRY := off
 export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
@@ -24,8 +26,11 @@ export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
 
 # The help texts are the `## ` comments; $(HOST) and $(PORT) in them print their values.
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}' \
-		| sed -e 's|\$$(HOST)|$(HOST)|g' -e 's|\$$(PORT)|$(PORT)|g'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' -v host="$$HOST" -v port="$$PORT" \
+		'{ t = $$2; \
+		   if ((i = index(t, "$$(HOST)"))) t = substr(t, 1, i - 1) host substr(t, i + 7); \
+		   if ((i = index(t, "$$(PORT)"))) t = substr(t, 1, i - 1) port substr(t, i + 7); \
+		   printf "  %-12s %s\n", $$1, t }'
 
 PROJECT_STAMP := $(VENV)/.project-installed
 CLIENT_STAMP := $(VENV)/.client-installed
@@ -86,13 +91,14 @@ floors: setup ## Each distribution with the lowest versions it declares, smoke-t
 
 # Both cores: the suite runs in two pytest-xdist workers (PYTEST_WORKERS=1 for one process).
 PYTEST_WORKERS ?= 2
+export PYTEST_WORKERS
 
 test: setup lint breaking ## Everything CI checks: lint, breaking-change gate, pytest, floors
-	$(VENV)/bin/pytest -n $(PYTEST_WORKERS)
+	$(VENV)/bin/pytest -n "$$PYTEST_WORKERS"
 	$(PY) -m scripts.floors
 
 emulator: setup ## Serve the emulator on http://$(HOST):$(PORT)/v1 (HOST=, PORT= change it; Ctrl-C stops it)
-	$(VENV)/bin/smspartner-emulator --host $(HOST) --port $(PORT)
+	$(VENV)/bin/smspartner-emulator --host "$$HOST" --port "$$PORT"
 
 # make exits 2 whenever a command fails, whatever its code: the recipes print the runner's own
 # exit status, and CI keeps it by calling .venv/bin/smspartner-contract directly. File names

@@ -184,6 +184,11 @@ def test_requirements_are_ranges_and_siblings_admit_each_other(
         if sibling in versions:
             assert operators & {"<", "~="}, f"{requirement}: a sibling needs an upper bound"
             assert versions[sibling] in requirement.specifier, f"{requirement}: excludes the tree's"
+            # make floors installs the tree's sibling, the only version of it ever tested
+            floors = {
+                Version(s.version) for s in requirement.specifier if s.operator in (">=", "~=")
+            }
+            assert floors == {versions[sibling]}, f"{requirement}: the floor is not the tested one"
 
 
 @pytest.mark.parametrize("name", NAMES)

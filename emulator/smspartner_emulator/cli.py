@@ -176,6 +176,10 @@ def _serve(args: argparse.Namespace) -> int:
     except OSError as exc:
         reason = exc.strerror or type(exc).__name__
         return _fail(f"cannot listen on {args.host}:{args.port}: {reason}", EXIT_CANNOT_LISTEN)
+    except UnicodeError:  # the IDNA codec refuses it (a label over 63 characters...)
+        return _fail(
+            f"cannot listen on {args.host}:{args.port}: not a host name", EXIT_CANNOT_LISTEN
+        )
     limits = Limits(max_connections=args.max_connections, request_timeout=args.request_timeout)
     config = uvicorn_config(
         app,

@@ -131,6 +131,15 @@ def test_a_busy_port_is_one_line_and_exit_1(cli: Cli) -> None:
     )
 
 
+@pytest.mark.parametrize("host", ["a" * 70])  # refused by the IDNA codec, before any lookup
+def test_a_host_that_cannot_be_bound_is_one_line_and_exit_1(cli: Cli, host: str) -> None:
+    result = cli(["--host", host, "--port", "0"])
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"smspartner-emulator: cannot listen on {host}:0: ")
+
+
 @pytest.mark.parametrize("value", ["-1", "nan", "soon", "601"])
 def test_a_bad_latency_is_refused(cli: Cli, value: str) -> None:
     result = cli(["--latency", value])
