@@ -39,7 +39,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-from smspartner_emulator.process import started_emulator
+from smspartner_emulator.cli import ANNOUNCE
+from smspartner_emulator.process import started_emulator, started_server
 
 from scripts.loadgen import Target, run_load
 
@@ -51,7 +52,6 @@ IDLE_REQUESTS = 1000
 START_TIMEOUT = 180.0
 """A 1,000,000-entry fixtures file takes about 20 s to read here; a margin for slow machines."""
 READ_TIMEOUT = 120.0
-BARE_ANNOUNCE = "bare starlette serving "
 _WRK_RATE = re.compile(r"Requests/sec:\s+([0-9.]+)")
 _WRK_COUNT = re.compile(r"([0-9]+) requests in")
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
@@ -212,21 +212,24 @@ def scenario_delay(size: int = 1_000_000, scenario: str = "field_renamed") -> Sc
         def name_the_scenario() -> None:
             # A raw socket that mostly waits in recv(): this process's own work must not
             # delay the small requests it times (an httpx client would parse 80 MB here).
-            start = time.perf_counter()
-            with socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT) as raw:
-                raw.sendall(
-                    f"GET /v1/stop-sms/list?apiKey={DEMO_KEY} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                    f"Prefer: scenario={scenario}\r\nConnection: close\r\n\r\n".encode()
-                )
-                buffer = bytearray(1 << 20)
-                first = raw.recv_into(buffer)
-                status = bytes(buffer[9:12])
-                while first and raw.recv_into(buffer):
-                    pass
-            took.append(time.perf_counter() - start)
-            if status != b"200":
-                took.append(-1.0)
-            done.set()
+            try:
+                start = time.perf_counter()
+                with socket.create_connection(("127.0.0.1", port), timeout=READ_TIMEOUT) as raw:
+                    raw.sendall(
+                        f"GET /v1/stop-sms/list?apiKey={DEMO_KEY} HTTP/1.1\r\n"
+                        f"Host: 127.0.0.1\r\nPrefer: scenario={scenario}\r\n"
+                        "Connection: close\r\n\r\n".encode()
+                    )
+                    buffer = bytearray(1 << 20)
+                    first = raw.recv_into(buffer)
+                    status = bytes(buffer[9:12])
+                    while first and raw.recv_into(buffer):
+                        pass
+                took.append(time.perf_counter() - start)
+                if status != b"200":
+                    took.append(-1.0)
+            finally:  # a timeout or a reset ends the measurement too (took stays empty)
+                done.set()
 
         with httpx.Client(timeout=READ_TIMEOUT) as http:
             small = f"{emu.url}/stop-sms/list"
@@ -238,7 +241,7 @@ def scenario_delay(size: int = 1_000_000, scenario: str = "field_renamed") -> Sc
                 idle.append(time.perf_counter() - start)
             worker = threading.Thread(target=name_the_scenario)
             worker.start()
-            while not done.is_set():
+            while not done.is_set() and worker.is_alive():
                 start = time.perf_counter()
                 http.get(small, params={"apiKey": "wrong"})
                 latencies.append(time.perf_counter() - start)
@@ -273,6 +276,7 @@ def scenario_table(figure: ScenarioDelay) -> str:
 def serve_bare(body_file: str) -> None:
     """A bare Starlette route serving `body_file`'s bytes at the emulator's path (a child)."""
     import uvicorn
+    from smspartner_emulator.lifeline import exit_with_parent
     from smspartner_emulator.server import bind
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -296,7 +300,8 @@ def serve_bare(body_file: str) -> None:
         log_level="warning",
     )
     server = uvicorn.Server(config)
-    print(f"{BARE_ANNOUNCE}http://127.0.0.1:{sock.getsockname()[1]}/v1", flush=True)
+    exit_with_parent()
+    print(f"{ANNOUNCE}http://127.0.0.1:{sock.getsockname()[1]}/v1", flush=True)
     server.run(sockets=[sock])
 
 
@@ -307,19 +312,8 @@ def bare_starlette(body: bytes) -> Iterator[tuple[str, int]]:
         handle.write(body)
         handle.flush()
         command = [sys.executable, "-m", "scripts.bench_emulator", "--bare-server", handle.name]
-        process = subprocess.Popen(
-            command, stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parent.parent
-        )
-        try:
-            assert process.stdout is not None
-            line = process.stdout.readline()
-            if not line.startswith(BARE_ANNOUNCE):
-                raise RuntimeError(f"the bare Starlette server did not start: {line!r}")
-            yield line.removeprefix(BARE_ANNOUNCE).strip(), process.pid
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
-            process.stdout.close()  # type: ignore[union-attr]
+        with started_server(command, cwd=str(Path(__file__).parent.parent)) as bare:
+            yield bare.url, bare.pid
 
 
 def cpu_seconds(pid: int) -> float:

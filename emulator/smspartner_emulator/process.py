@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO
@@ -62,6 +62,21 @@ def started_emulator(
     takes a while: about 2 s per 100,000 entries).
     """
     command = [*COMMAND, "--host", "127.0.0.1", "--port", "0", *args]
+    with started_server(command, stderr=stderr, startup_timeout=startup_timeout) as running:
+        yield running
+
+
+@contextmanager
+def started_server(
+    command: Sequence[str],
+    *,
+    stderr: IO[str] | None = None,
+    startup_timeout: float = STARTUP_TIMEOUT,
+    cwd: str | None = None,
+) -> Iterator[RunningEmulator]:
+    """Any server command that prints `ANNOUNCE` and its URL first and calls
+    `lifeline.exit_with_parent()` (the emulator, a bench's bare Starlette server): started,
+    its URL awaited and it stopped, with the deadlines of `started_emulator`."""
     environment = {**os.environ, PARENT_ENV: str(os.getpid())}
     with tempfile.TemporaryFile("w+", encoding="utf-8") as scratch:
         process = subprocess.Popen(
@@ -71,6 +86,7 @@ def started_emulator(
             text=True,
             encoding="utf-8",
             env=environment,
+            cwd=cwd,
         )
         try:
             url = _read_url(process, startup_timeout)
