@@ -55,7 +55,7 @@ from scripts.generate_client import (
     TARGET,
     answer_shapes,
 )
-from scripts.json_only_view import json_only_view
+from scripts.json_only_view import ViewError, json_only_view, load
 
 RELEASES = ROOT / "releases"
 CHANGELOG = ROOT / "CHANGELOG.md"
@@ -436,14 +436,6 @@ def spec_changes(old: dict[str, Any], new: dict[str, Any]) -> SpecChanges:
     return SpecChanges(sorted(set(changes.breaks)), sorted(set(changes.additions)))
 
 
-def spec_breaks(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    """What users of the API as `old` describes it rely on that `new` removed or changed."""
-    return spec_changes(old, new).breaks
-
-
-# ---- the gate ------------------------------------------------------------------------------
-
-
 def changelog_has(changelog: Path, version: str) -> bool:
     if not changelog.is_file():
         return False
@@ -453,7 +445,7 @@ def changelog_has(changelog: Path, version: str) -> bool:
 
 def check(client: Path, spec_file: Path, releases: Path, changelog: Path) -> tuple[bool, str]:
     """(passed, report) of the gate for the tree (`client`, `spec_file`)."""
-    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    spec = load(spec_file)
     version = spec_version(spec)
     new_version = parse_version(version)
     release = last_snapshot(releases)
@@ -522,10 +514,10 @@ def main(argv: list[str] | None = None) -> int:
             print("breaking-change gate: FAILED", file=sys.stderr)
             return 1
         if args.release:
-            spec = yaml.safe_load(args.spec.read_text(encoding="utf-8"))
+            spec = load(args.spec)
             target = write_snapshot(args.client, args.spec, args.releases, spec_version(spec))
             print(f"recorded {target.relative_to(args.releases.parent)} as the last release")
-    except (GateError, RefError, OSError, yaml.YAMLError, griffe.LoadingError) as exc:
+    except (GateError, RefError, ViewError, OSError, yaml.YAMLError, griffe.LoadingError) as exc:
         print(f"breaking-change gate: cannot run: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -41,15 +41,14 @@ import subprocess
 import sys
 import tempfile
 import tomllib
-from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import yaml
+from smspartner_contract.facts import iter_operations
 from smspartner_contract.refs import RefError, resolve
 
-from scripts.json_only_view import json_only_view
+from scripts.json_only_view import ViewError, json_only_view, load
 
 ROOT = Path(__file__).resolve().parent.parent
 SPEC = ROOT / "spec" / "smspartner.yaml"
@@ -66,7 +65,6 @@ SEMVER = re.compile(r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)")
 SHAPES_MODULE = "_shapes.py"
 SPEC_MODULE = "_spec.py"
 LICENSE = ROOT / "LICENSE"
-HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 # What a shape keeps of a schema: JSON types and structure; formats, patterns, ranges and enums
 # are left out (see generator/static/_shape.py for why).
 SHAPE_KEYS = ("type", "properties", "required", "items")
@@ -134,17 +132,6 @@ def _shapes_module(view: dict[str, Any]) -> str:
     )
 
 
-def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """(method, path, operation) of every operation of `document`."""
-    for path, path_item in document.get("paths", {}).items():
-        if not isinstance(path_item, dict):
-            continue
-        for method in HTTP_METHODS:
-            operation = path_item.get(method)
-            if isinstance(operation, dict):
-                yield method, path, operation
-
-
 def _api_key_parameter(view: dict[str, Any]) -> tuple[str, str]:
     """(`in`, `name`) of the key: the security scheme of type apiKey the operations require."""
     schemes = view.get("components", {}).get("securitySchemes", {})
@@ -179,7 +166,7 @@ def operation_facts(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     line of a call), as (`in`, name) pairs, and the cap of its success answers
     (`x-max-answer-bytes`, None for the client's default)."""
     facts: dict[str, dict[str, Any]] = {}
-    for method, path, operation in _operations(view):
+    for method, path, operation in iter_operations(view):
         path_item = view["paths"][path]
         parameters = [
             resolve(view, parameter)
@@ -285,7 +272,10 @@ def _run(command: list[str], cwd: Path) -> None:
 def generate_into(workdir: Path, spec_file: Path = SPEC) -> Path:
     """Generate the client into `workdir` (which must exist) and return the project directory."""
     _check_pins()
-    spec = yaml.safe_load(spec_file.read_text(encoding="utf-8"))
+    try:
+        spec = load(spec_file)
+    except ViewError as exc:
+        raise GenerationError(str(exc)) from None
     spec_version(spec)
     try:
         view = client_spec(spec)
