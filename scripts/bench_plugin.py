@@ -27,12 +27,11 @@ import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
+from scripts import floors
 from scripts.build_dists import build
 
-UV = Path(sys.executable).parent / "uv"
 RUNS = 7
 RUN_TIMEOUT = 120.0
 ONE_TEST = "def test_nothing():\n    assert True\n"
@@ -113,21 +112,12 @@ def cost_table(cost: PluginCost) -> str:
 def app_venv(workdir: Path) -> Path:
     """A venv like an app's test venv: client, emulator (built wheels) and pytest; its python."""
     wheels = {item.distribution.name: item.wheel for item in build(workdir / "dist")}
-    venv = workdir / "venv"
-    for command in (
-        [UV, "venv", "--quiet", "--python", sys.executable, venv],
-        [UV, "pip", "install", "--quiet", "--python", venv / "bin" / "python",
-         wheels["smspartner-client"], wheels["smspartner-emulator"],
-         f"pytest=={metadata.version('pytest')}"],
-    ):  # fmt: skip
-        result = subprocess.run(
-            [str(part) for part in command], capture_output=True, text=True, timeout=600,
-            check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            lines = [line for line in result.stderr.splitlines() if line.strip()]
-            raise BenchPluginError(f"the app venv: {lines[-1] if lines else result.returncode}")
-    return venv / "bin" / "python"
+    try:
+        return floors.venv_with(
+            workdir, [wheels["smspartner-client"], wheels["smspartner-emulator"]], lowest=False
+        )
+    except floors.FloorError as error:
+        raise BenchPluginError(f"the app venv: {error}") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

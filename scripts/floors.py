@@ -143,18 +143,25 @@ def make_venv(
     `overrides` (uv's --override) win over every declared range, the wheels' included."""
     home = WORK / name
     shutil.rmtree(home, ignore_errors=True)
-    _run([UV, "venv", "--quiet", "--python", sys.executable, home / "venv"], INSTALL_TIMEOUT)
-    python = home / "venv" / "bin" / "python"
-    pytest_pin = f"pytest=={metadata.version('pytest')}"
+    home.mkdir(parents=True)
     override: list[str | Path] = []
     if overrides:
         (home / "overrides.txt").write_text("".join(f"{o}\n" for o in overrides), "utf-8")
         override = ["--override", home / "overrides.txt"]
+    return venv_with(home, [*override, *wheels, *requirements], lowest=True)
+
+
+def venv_with(home: Path, packages: Sequence[str | Path], *, lowest: bool) -> Path:
+    """A venv in `home`/venv with `packages` (wheels as files, requirements, uv options) and
+    the development pytest, the lowest versions allowed when `lowest`; its python."""
+    _run([UV, "venv", "--quiet", "--python", sys.executable, home / "venv"], INSTALL_TIMEOUT)
+    python = home / "venv" / "bin" / "python"
+    resolution = ["--resolution", "lowest-direct"] if lowest else []
+    pytest_pin = f"pytest=={metadata.version('pytest')}"
     _run(
-        [UV, "pip", "install", "--quiet", "--python", python, "--resolution", "lowest-direct",
-         *override, *wheels, *requirements, pytest_pin],
+        [UV, "pip", "install", "--quiet", "--python", python, *resolution, *packages, pytest_pin],
         INSTALL_TIMEOUT,
-    )  # fmt: skip
+    )
     return python
 
 
