@@ -113,6 +113,11 @@ class Answer:
         messages = {"GET": (start, *bodies), "HEAD": (start, {"type": "http.response.body"})}
         object.__setattr__(self, "messages", messages)
 
+    def __repr__(self) -> str:
+        # The body may hold phone numbers or tokens: its size only.
+        size = sum(len(part) for part in self.parts)
+        return f"Answer(status={self.status}, bytes={size}, parts={len(self.parts)})"
+
     @property
     def size(self) -> int:
         return sum(len(part) for part in self.parts)
@@ -374,6 +379,13 @@ class Answers:
     internal_error: Answer
     any_key: bool = False
     own_bytes: int = 0
+
+    def __repr__(self) -> str:
+        # Counts only: the keys, and the tokens the rentals are found by, never show.
+        return (
+            f"Answers(api_keys={len(self.api_keys)}, rentals={len(self.rentals)},"
+            f" any_key={self.any_key}, own_bytes={self.own_bytes})"
+        )
 
 
 def build_answers(

@@ -61,7 +61,7 @@ class StopEntry:
     """One number on the STOP list."""
 
     id: int
-    phone_number: str
+    phone_number: str = field(repr=False)
     created_at: str
 
 
@@ -102,7 +102,7 @@ class Targeting:
 class Rental:
     """A contact rental; `status_code` is metadata (0, 1, 2, 3 or 5), not part of the answer."""
 
-    token: str
+    token: str = field(repr=False)
     status_code: int
     status: str
     location: Targeting
@@ -200,6 +200,14 @@ class Fixtures:
     _checked: bool = field(default=False, init=False, repr=False, compare=False, hash=False)
     """Set on what the checks built (`load_fixtures`...): not checked twice. A copy made
     with `dataclasses.replace` is checked again."""
+
+    def __repr__(self) -> str:
+        # Counts only: keys, numbers and tokens never show in a failure or a log.
+        sections = ", ".join(repr(name) for name in self.extra)
+        return (
+            f"Fixtures(api_keys={len(self.api_keys)}, stop_list={len(self.stop_list)},"
+            f" rentals={len(self.rentals)}, extra=[{sections}])"
+        )
 
     def rental(self, status_code: int) -> Rental:
         """The first rental with this status code (handy in tests)."""

@@ -177,6 +177,13 @@ class EmulatorForTests:
     emulator: Emulator
     recording: Recording | None = field(default=None)
 
+    def __repr__(self) -> str:
+        # No key, token or number: `Fixtures` and `Recording` show counts only.
+        return (
+            f"EmulatorForTests(url={self.url!r}, scenario={self.emulator.scenario!r},"
+            f" fixtures={self.fixtures!r}, recording={self.recording!r})"
+        )
+
     @property
     def api_key(self) -> str:
         """A key the emulator accepts (the first of the fixtures)."""

@@ -66,14 +66,14 @@ class Recorded:
 
     status: int
     headers: Mapping[str, str]
-    body: bytes
+    body: bytes = field(repr=False)
 
 
 @dataclass(frozen=True)
 class RecordedRental:
     """A successful JSON rental answer of the recording: the token sent, the status text."""
 
-    token: str
+    token: str = field(repr=False)
     status: str
 
 
@@ -84,6 +84,13 @@ class Recording:
     source: str
     answers: Mapping[RequestKey, Recorded]
     rentals: tuple[RecordedRental, ...] = field(default=())
+
+    def __repr__(self) -> str:
+        # Counts only: recorded queries hold tokens, recorded bodies phone numbers.
+        return (
+            f"Recording(source={self.source!r}, answers={len(self.answers)},"
+            f" rentals={len(self.rentals)})"
+        )
 
     def rental_token(self, status_text: str) -> str:
         """The token of a recorded rental whose status is `status_text`; LookupError if none.
@@ -179,6 +186,13 @@ class Replay:
     api_keys: frozenset[str]
     placeholder: str
     recording: Recording | None = None
+
+    def __repr__(self) -> str:
+        # Counts only: the keys never show, nor the recorded queries (tokens).
+        return (
+            f"Replay(answers={len(self.answers)}, api_keys={len(self.api_keys)},"
+            f" recording={self.recording!r})"
+        )
 
     def answer(self, method: str, path: str, query: bytes) -> Answer | None:
         """The recorded answer of a request (path below /v1), or None."""
