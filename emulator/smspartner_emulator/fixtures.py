@@ -288,17 +288,24 @@ def _short(value: object) -> str:
 
 
 def _describe(value: object) -> str:
+    """The kind of a misplaced value, never the value: it may be a number, token or key."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"string {_short(value)}"
-    return _short(value) if isinstance(value, int | float) else f"{type(value).__name__} {value}"
+    kinds: tuple[tuple[type, str], ...] = (
+        (dict, "a mapping"),
+        (list, "a list"),
+        (str, "a string"),
+        (int, "an integer"),
+        (float, "a decimal number"),
+        (dt.datetime, "a date and time"),
+        (dt.date, "a date"),
+    )
+    for kind, text in kinds:
+        if isinstance(value, kind):
+            return text
+    return f"a value of type {type(value).__name__}"
 
 
 def _stop_entry(reader: _Reader, raw: object, place: str) -> StopEntry:
@@ -429,7 +436,9 @@ def fixtures_from_data(data: object, source: str) -> Fixtures:
         for index, entry in enumerate(reader.items(top.get("rentals", []), "rentals"))
     )
     reader.unique(keys, "api_keys[{}]", lambda _: "(a key: not shown)")
-    reader.unique([rental.token for rental in rentals], "rentals[{}].token", _short)
+    reader.unique(
+        [rental.token for rental in rentals], "rentals[{}].token", lambda _: "(a token: not shown)"
+    )
     return _mark_checked(Fixtures(api_keys=keys, stop_list=stops, rentals=rentals, extra=extra))
 
 
