@@ -255,7 +255,10 @@ class _Reader:
 
     def integer(self, value: object, place: str) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(place, f"expected an integer, got {_describe(value)}")
+            # Integer places (ids, codes, ages, counts) hold nothing personal: a string there
+            # is shown, as docs/emulator.md does (`got string '19'`).
+            got = f"string {_short(value)}" if isinstance(value, str) else _describe(value)
+            raise self.fail(place, f"expected an integer, got {got}")
         return value
 
     def string(self, value: object, place: str, *, non_empty: bool = False) -> str:

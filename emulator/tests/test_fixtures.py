@@ -140,7 +140,7 @@ BAD_DATA: list[tuple[Mutation, str]] = [
         "stop_list[1].phoneNumber: expected a string, got an integer (quote it)",
     ),
     (set_at("stop_list[0].createdAt", None), "stop_list[0].createdAt: expected a string, got"),
-    (set_at("stop_list[0].id", "19"), "stop_list[0].id: expected an integer, got a string"),
+    (set_at("stop_list[0].id", "19"), "stop_list[0].id: expected an integer, got string '19'"),
     (set_at("stop_list[0].id", 1.5), "stop_list[0].id: expected an integer, got a decimal number"),
     (set_at("stop_list[2].id", 19), "stop_list[2].id: duplicate value 19"),
     (
