@@ -30,8 +30,6 @@ from smspartner_emulator.encoding import (
     json_parts,
     json_string,
     pad,
-    to_json,
-    to_xml,
     xml_parts,
 )
 from smspartner_emulator.fixtures import (
@@ -90,7 +88,7 @@ class Answer:
     HEAD (same headers, `content-length` the GET body's, no body), built once.
 
     A big body stays in its parts (about PART_BYTES each), one ASGI message per part: it is
-    never joined or copied whole. `body`, `get` and `head` are for tests and tools (`body`
+    never joined or copied whole. `body` and `get` are for tests and tools (`body`
     joins the parts).
     """
 
@@ -119,10 +117,6 @@ class Answer:
         return f"Answer(status={self.status}, bytes={size}, parts={len(self.parts)})"
 
     @property
-    def size(self) -> int:
-        return sum(len(part) for part in self.parts)
-
-    @property
     def body(self) -> bytes:
         return b"".join(self.parts)
 
@@ -132,15 +126,6 @@ class Answer:
         response = Response(self.body, status_code=self.status)
         response.raw_headers = list(self.raw_headers)
         return response
-
-    @property
-    def head(self) -> Response:
-        response = Response(b"", status_code=self.status)
-        response.raw_headers = list(self.raw_headers)
-        return response
-
-    def for_method(self, method: str) -> Response:
-        return self.head if method == "HEAD" else self.get
 
     async def send(self, method: str, send: Send) -> None:
         """Send the answer (HEAD: headers only), the messages built once."""
@@ -166,10 +151,6 @@ def make_answer(
 def envelope(code: int, message: str) -> dict[str, Value]:
     """The error envelope shared by every error."""
     return {"success": False, "code": code, "message": message}
-
-
-def encode(answer: Mapping[str, Value], fmt: Format) -> bytes:
-    return to_xml(answer) if fmt == "xml" else to_json(answer)
 
 
 def encode_parts(answer: Mapping[str, Value], fmt: Format) -> list[bytes]:
@@ -204,9 +185,6 @@ class Draft:
     headers: Mapping[str, str] = field(default_factory=dict)
     page: bytes | None = None
     cut: bool = False
-
-    def body(self) -> bytes:
-        return b"".join(self.parts())
 
     def parts(self) -> list[bytes]:
         """The encoded body, in parts (see `encoding`)."""
