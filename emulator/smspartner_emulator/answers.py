@@ -30,8 +30,6 @@ from smspartner_emulator.encoding import (
     json_parts,
     json_string,
     pad,
-    to_json,
-    to_xml,
     xml_parts,
 )
 from smspartner_emulator.fixtures import (
@@ -90,7 +88,7 @@ class Answer:
     HEAD (same headers, `content-length` the GET body's, no body), built once.
 
     A big body stays in its parts (about PART_BYTES each), one ASGI message per part: it is
-    never joined or copied whole. `body`, `get` and `head` are for tests and tools (`body`
+    never joined or copied whole. `body` and `get` are for tests and tools (`body`
     joins the parts).
     """
 
@@ -113,9 +111,10 @@ class Answer:
         messages = {"GET": (start, *bodies), "HEAD": (start, {"type": "http.response.body"})}
         object.__setattr__(self, "messages", messages)
 
-    @property
-    def size(self) -> int:
-        return sum(len(part) for part in self.parts)
+    def __repr__(self) -> str:
+        # The body may hold phone numbers or tokens: its size only.
+        size = sum(len(part) for part in self.parts)
+        return f"Answer(status={self.status}, bytes={size}, parts={len(self.parts)})"
 
     @property
     def body(self) -> bytes:
@@ -127,15 +126,6 @@ class Answer:
         response = Response(self.body, status_code=self.status)
         response.raw_headers = list(self.raw_headers)
         return response
-
-    @property
-    def head(self) -> Response:
-        response = Response(b"", status_code=self.status)
-        response.raw_headers = list(self.raw_headers)
-        return response
-
-    def for_method(self, method: str) -> Response:
-        return self.head if method == "HEAD" else self.get
 
     async def send(self, method: str, send: Send) -> None:
         """Send the answer (HEAD: headers only), the messages built once."""
@@ -161,10 +151,6 @@ def make_answer(
 def envelope(code: int, message: str) -> dict[str, Value]:
     """The error envelope shared by every error."""
     return {"success": False, "code": code, "message": message}
-
-
-def encode(answer: Mapping[str, Value], fmt: Format) -> bytes:
-    return to_xml(answer) if fmt == "xml" else to_json(answer)
 
 
 def encode_parts(answer: Mapping[str, Value], fmt: Format) -> list[bytes]:
@@ -199,9 +185,6 @@ class Draft:
     headers: Mapping[str, str] = field(default_factory=dict)
     page: bytes | None = None
     cut: bool = False
-
-    def body(self) -> bytes:
-        return b"".join(self.parts())
 
     def parts(self) -> list[bytes]:
         """The encoded body, in parts (see `encoding`)."""
@@ -374,6 +357,13 @@ class Answers:
     internal_error: Answer
     any_key: bool = False
     own_bytes: int = 0
+
+    def __repr__(self) -> str:
+        # Counts only: the keys, and the tokens the rentals are found by, never show.
+        return (
+            f"Answers(api_keys={len(self.api_keys)}, rentals={len(self.rentals)},"
+            f" any_key={self.any_key}, own_bytes={self.own_bytes})"
+        )
 
 
 def build_answers(

@@ -37,7 +37,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -100,7 +100,7 @@ Chooser = Callable[[Answers, Mapping[str, str]], Answer]
 class RouteCall:
     """What an added route's handler gets: the request's parameters, its format, the data."""
 
-    params: Mapping[str, str]
+    params: Mapping[str, str] = field(repr=False)  # holds `apiKey`: never shown
     format: Format
     fixtures: Fixtures
 

@@ -61,7 +61,7 @@ class StopEntry:
     """One number on the STOP list."""
 
     id: int
-    phone_number: str
+    phone_number: str = field(repr=False)
     created_at: str
 
 
@@ -102,7 +102,7 @@ class Targeting:
 class Rental:
     """A contact rental; `status_code` is metadata (0, 1, 2, 3 or 5), not part of the answer."""
 
-    token: str
+    token: str = field(repr=False)
     status_code: int
     status: str
     location: Targeting
@@ -201,6 +201,14 @@ class Fixtures:
     """Set on what the checks built (`load_fixtures`...): not checked twice. A copy made
     with `dataclasses.replace` is checked again."""
 
+    def __repr__(self) -> str:
+        # Counts only: keys, numbers and tokens never show in a failure or a log.
+        sections = ", ".join(repr(name) for name in self.extra)
+        return (
+            f"Fixtures(api_keys={len(self.api_keys)}, stop_list={len(self.stop_list)},"
+            f" rentals={len(self.rentals)}, extra=[{sections}])"
+        )
+
     def rental(self, status_code: int) -> Rental:
         """The first rental with this status code (handy in tests)."""
         for rental in self.rentals:
@@ -247,7 +255,10 @@ class _Reader:
 
     def integer(self, value: object, place: str) -> int:
         if not isinstance(value, int) or isinstance(value, bool):
-            raise self.fail(place, f"expected an integer, got {_describe(value)}")
+            # Integer places (ids, codes, ages, counts) hold nothing personal: a string there
+            # is shown, as docs/emulator.md does (`got string '19'`).
+            got = f"string {_short(value)}" if isinstance(value, str) else _describe(value)
+            raise self.fail(place, f"expected an integer, got {got}")
         return value
 
     def string(self, value: object, place: str, *, non_empty: bool = False) -> str:
@@ -280,17 +291,24 @@ def _short(value: object) -> str:
 
 
 def _describe(value: object) -> str:
+    """The kind of a misplaced value, never the value: it may be a number, token or key."""
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
         return f"boolean {str(value).lower()}"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, str):
-        return f"string {_short(value)}"
-    return _short(value) if isinstance(value, int | float) else f"{type(value).__name__} {value}"
+    kinds: tuple[tuple[type, str], ...] = (
+        (dict, "a mapping"),
+        (list, "a list"),
+        (str, "a string"),
+        (int, "an integer"),
+        (float, "a decimal number"),
+        (dt.datetime, "a date and time"),
+        (dt.date, "a date"),
+    )
+    for kind, text in kinds:
+        if isinstance(value, kind):
+            return text
+    return f"a value of type {type(value).__name__}"
 
 
 def _stop_entry(reader: _Reader, raw: object, place: str) -> StopEntry:
@@ -421,7 +439,9 @@ def fixtures_from_data(data: object, source: str) -> Fixtures:
         for index, entry in enumerate(reader.items(top.get("rentals", []), "rentals"))
     )
     reader.unique(keys, "api_keys[{}]", lambda _: "(a key: not shown)")
-    reader.unique([rental.token for rental in rentals], "rentals[{}].token", _short)
+    reader.unique(
+        [rental.token for rental in rentals], "rentals[{}].token", lambda _: "(a token: not shown)"
+    )
     return _mark_checked(Fixtures(api_keys=keys, stop_list=stops, rentals=rentals, extra=extra))
 
 

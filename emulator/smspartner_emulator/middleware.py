@@ -1,4 +1,4 @@
-"""The access log (secrets masked, scenario named) and the last-resort guard.
+"""The access log (secrets masked, scenario named) and the line logged for an unhandled error.
 
 One access-log line per request: `GET /v1/stop-sms/list?apiKey=*** 200 0.12ms scenario=none`
 (method, path and query with every secret masked, status, duration, the scenario that
@@ -25,9 +25,8 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TextIO
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from smspartner_emulator.answers import Answer
 from smspartner_emulator.query import masked_text, request_line
 
 if TYPE_CHECKING:
@@ -126,41 +125,6 @@ class BufferedAccessLog(AccessLog):
             self.stream.flush()
         except (OSError, ValueError):  # stderr closed or gone: the log is lost, not the server
             pass
-
-
-class Guard:
-    """Turns any exception into the JSON envelope (code 500) and one log line, no traceback.
-
-    Tests prove no input reaches it; it exists so that a bug never shows a stack to a client.
-    `ConnectionResetError` goes through: it is the `reset` scenario asking for no answer at all
-    where the server cannot reset the connection (an in-process client).
-    """
-
-    def __init__(self, app: ASGIApp, answer: Answer, redactor: Redactor) -> None:
-        self.app = app
-        self.answer = answer
-        self.redactor = redactor
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def send_and_note(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_and_note)
-        except ConnectionResetError:
-            raise
-        except Exception as exc:
-            log_unhandled(exc, scope, self.redactor)
-            if not started:
-                await self.answer.send(str(scope.get("method", "")), send)
 
 
 def log_unhandled(exc: BaseException, scope: Scope, redactor: Redactor) -> None:

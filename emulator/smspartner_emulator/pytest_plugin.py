@@ -152,11 +152,17 @@ def _forget(block: ScenarioBlock) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
-    """Fail a test that made a scenario block and never entered it (it played nothing)."""
-    result = yield
-    if _UNENTERED:
+    """Fail a test that made a scenario block and never entered it (it played nothing).
+
+    The blocks are forgotten however the test ends: one that failed or was skipped before
+    its `with` keeps its own outcome, and leaves nothing for the next test.
+    """
+    try:
+        result = yield
+    finally:
         names = ", ".join(sorted({repr(block.name) for block in _UNENTERED}))
         _UNENTERED.clear()
+    if names:
         pytest.fail(
             f"smspartner_emulator.scenario({names}) was never used with `with`: it played"
             f" nothing; write `with smspartner_emulator.scenario({names}):` around the calls",
@@ -176,6 +182,13 @@ class EmulatorForTests:
     fixtures: Fixtures
     emulator: Emulator
     recording: Recording | None = field(default=None)
+
+    def __repr__(self) -> str:
+        # No key, token or number: `Fixtures` and `Recording` show counts only.
+        return (
+            f"EmulatorForTests(url={self.url!r}, scenario={self.emulator.scenario!r},"
+            f" fixtures={self.fixtures!r}, recording={self.recording!r})"
+        )
 
     @property
     def api_key(self) -> str:

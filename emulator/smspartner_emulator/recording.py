@@ -53,7 +53,7 @@ from typing import Any
 
 import yaml
 
-from smspartner_emulator.files import InputFileError, read_regular
+from smspartner_emulator.files import InputFileError, read_text
 from smspartner_emulator.safe_yaml import YamlError, load_yaml
 
 FORMAT = "smspartner-recording/2"
@@ -525,13 +525,8 @@ def parse_cassette(text: str, source: str = "recording") -> Cassette:
 
 def load_cassette(path: str | Path) -> Cassette:
     """Read a recording file (at most MAX_RECORDING_BYTES); CassetteError on any problem."""
-    source = str(path)
     try:
-        raw = read_regular(path, MAX_RECORDING_BYTES)
+        text = read_text(path, MAX_RECORDING_BYTES)
     except InputFileError as exc:
         raise CassetteError(str(exc)) from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise CassetteError(f"{source}: not UTF-8 (byte {exc.start})") from None
-    return parse_cassette(text, source)
+    return parse_cassette(text, str(path))

@@ -18,7 +18,13 @@ import pytest
 import yaml
 from smspartner_emulator import FixturesError, ReplayError, create_app, load_fixtures
 from smspartner_emulator.files import InputFileError, read_regular, read_text, size_text
-from smspartner_emulator.recording import Cassette, dump_cassette
+from smspartner_emulator.recording import (
+    Cassette,
+    CassetteError,
+    dump_cassette,
+    load_cassette,
+    parse_cassette,
+)
 from smspartner_emulator.replay import read_recording
 from smspartner_emulator.safe_yaml import (
     LIBYAML,
@@ -144,6 +150,21 @@ def test_a_file_is_read_within_its_cap(tmp_path: Path) -> None:
     path.write_bytes("\ufeffok".encode())
     assert read_text(path, 100) == "ok"
     assert (size_text(16 * 2**20), size_text(1000)) == ("16 MiB", "1,000 bytes")
+
+
+def test_a_cassette_is_read_as_utf8_text(tmp_path: Path) -> None:
+    text = dump_cassette(Cassette("https://api", "live", "1.0.0", "now", {}, []))
+    path = tmp_path / "c.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    assert load_cassette(path) == load_cassette_text(text, path)
+    path.write_bytes(text.encode() + b"# \xff\n")
+    with pytest.raises(CassetteError) as caught:
+        load_cassette(path)
+    assert str(caught.value) == f"{path}: not UTF-8 (byte {len(text.encode()) + 2})"
+
+
+def load_cassette_text(text: str, path: Path) -> Cassette:
+    return parse_cassette(text, str(path))
 
 
 @pytest.mark.parametrize(("name", "text", "problem"), ODD_YAML, ids=[c[0] for c in ODD_YAML])

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from smspartner_client.redact import Redactor
 from smspartner_emulator import create_app, default_fixtures
-from smspartner_emulator.answers import build_answers
 from smspartner_emulator.app import AccessLogStream
-from smspartner_emulator.middleware import BufferedAccessLog, Guard
-from starlette.types import Receive, Scope, Send
+from smspartner_emulator.middleware import BufferedAccessLog
 
 SECRET = "s3cr3t-K3y/+&="  # noqa: S105 (a fake key the logs must hide)
 Call = Callable[..., Awaitable[Any]]
@@ -159,28 +155,6 @@ async def test_no_access_log_when_disabled(
     caplog.set_level(logging.INFO, logger=ACCESS)
     await asgi_call(create_app(access_log=False), "GET", "/v1/stop-sms/list", b"apiKey=x")
     assert not [r for r in caplog.records if r.name == ACCESS]
-
-
-async def test_guard_answers_an_envelope_without_traceback(
-    caplog: pytest.LogCaptureFixture, asgi_call: Call
-) -> None:
-    async def broken(scope: Scope, receive: Receive, send: Send) -> None:
-        raise RuntimeError("boom with apiKey=secret")
-
-    redactor = Redactor(secrets=["secret"])
-    guard = Guard(
-        broken, answer=build_answers(default_fixtures()).internal_error, redactor=redactor
-    )
-    answer = await asgi_call(guard, "GET", "/v1/stop-sms/list", b"apiKey=secret")
-    assert answer.status == 500
-    assert json.loads(answer.body) == {
-        "success": False,
-        "code": 500,
-        "message": "Erreur interne de l'émulateur",
-    }
-    (record,) = [r for r in caplog.records if r.name == "smspartner_emulator.errors"]
-    assert record.getMessage() == "unhandled RuntimeError while answering /v1/stop-sms/list"
-    assert record.exc_info is None
 
 
 @pytest.mark.parametrize(

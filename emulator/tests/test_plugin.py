@@ -93,6 +93,35 @@ def test_a_users_suite_runs_green_with_no_conftest(pytester: pytest.Pytester) ->
     assert not (pytester.path / "conftest.py").exists()
 
 
+UNENTERED_THEN_FAILED = """
+import pytest
+
+def test_fails_before_its_with(smspartner_emulator):
+    smspartner_emulator.scenario("server_error")
+    assert 1 == 2, "my own failure"
+
+def test_after_the_failure(smspartner_emulator):
+    assert smspartner_emulator.url
+
+def test_skips_before_its_with(smspartner_emulator):
+    smspartner_emulator.scenario("rate_limited")
+    pytest.skip("not today")
+
+def test_after_the_skip(smspartner_emulator):
+    assert smspartner_emulator.url
+"""
+
+
+def test_a_test_ending_before_its_with_leaves_nothing_to_the_next(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makepyfile(test_unentered=UNENTERED_THEN_FAILED)
+    result = pytester.runpytest_inprocess(*QUIET, "-p", "no:randomly")
+    result.assert_outcomes(passed=2, failed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*my own failure*"])
+    assert "was never used with `with`" not in result.stdout.str()
+
+
 HEAVY = ("starlette", "uvicorn", "yaml", "httpx", "smspartner_client", "uvloop", "httptools")
 FORBIDDEN = ("schemathesis", "hypothesis", "smspartner_contract")
 
